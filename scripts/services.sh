@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Starts or stops a throwaway PostgreSQL 15 and Redis on loopback, on free ports, in a temporary
+# directory, for the tests. PostgreSQL refuses to run as root, so as root it runs as the
+# `postgres` account that Debian's package creates.
+#
+#   eval "$(scripts/services.sh start)"   # exports CLV_TEST_POSTGRES_URL, CLV_TEST_REDIS_URL,
+#                                        # CLV_TEST_SERVICES_DIR
+#   scripts/services.sh stop "$CLV_TEST_SERVICES_DIR"
+set -euo pipefail
+
+pg_bin=/usr/lib/postgresql/15/bin
+
+port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 40000))
+    if port_is_free "$p"; then echo "$p"; return 0; fi
+  done
+  echo "services: no free port found" >&2
+  return 1
+}
+
+as_db_user() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start() {
+  local dir pg_port redis_port
+  dir=$(mktemp -d /tmp/clv-services.XXXXXX)
+  chmod 755 "$dir"
+  mkdir -p "$dir/pg" "$dir/redis"
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/pg"
+
+  pg_port=$(free_port)
+  as_db_user "$pg_bin/initdb" -D "$dir/pg/data" -U clv --auth=trust -E UTF8 --no-locale >"$dir/pg/initdb.log" 2>&1 \
+    || { cat "$dir/pg/initdb.log" >&2; return 1; }
+  as_db_user "$pg_bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 60 start \
+    -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    >/dev/null || { cat "$dir/pg/server.log" >&2; return 1; }
+  as_db_user "$pg_bin/../bin/psql" -q -h 127.0.0.1 -p "$pg_port" -U clv -d postgres -c "CREATE DATABASE clv_test" >/dev/null 2>&1 \
+    || psql -q -h 127.0.0.1 -p "$pg_port" -U clv -d postgres -c "CREATE DATABASE clv_test" >/dev/null
+
+  redis_port=$(free_port)
+  redis-server --bind 127.0.0.1 --port "$redis_port" --daemonize yes --dir "$dir/redis" \
+    --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" --save "" --appendonly no >/dev/null
+  for _ in $(seq 1 100); do
+    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+
+  echo "export CLV_TEST_SERVICES_DIR=$dir"
+  echo "export CLV_TEST_POSTGRES_URL=postgresql://clv@127.0.0.1:$pg_port/clv_test"
+  echo "export CLV_TEST_REDIS_URL=redis://127.0.0.1:$redis_port"
+}
+
+stop() {
+  local dir=${1:?usage: services.sh stop DIR}
+  [ -d "$dir" ] || return 0
+  if [ -f "$dir/pg/data/postmaster.pid" ]; then
+    as_db_user "$pg_bin/pg_ctl" -D "$dir/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  if [ -f "$dir/redis/redis.pid" ]; then
+    kill "$(cat "$dir/redis/redis.pid")" 2>/dev/null || true
+  fi
+  rm -rf "$dir"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop "${2:-}" ;;
+  *) echo "usage: $0 start | stop DIR" >&2; exit 2 ;;
+esac
