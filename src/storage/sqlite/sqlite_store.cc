@@ -1,0 +1,1028 @@
+#include "storage/sqlite/sqlite_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <unordered_set>
+#include <vector>
+
+#include "storage/common.h"
+#include "storage/sqlite/db.h"
+#include "storage/sqlite/migrations.h"
+
+namespace clv::storage::sqlite {
+namespace {
+
+using internal::DecodeCursor;
+using internal::EncodeCursor;
+using internal::LowerAscii;
+using internal::ResolveLimit;
+
+// The single-writer lock. Not a std::mutex: an importer takes it in BeginImport and may release
+// it from another thread in Commit, and waiting must give up after the busy timeout.
+class WriteLock {
+ public:
+  Status Acquire(int timeout_ms) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return !held_; })) {
+      return Unavailable("SQLite database is busy with another write (waited " +
+                         std::to_string(timeout_ms) + " ms); retry later");
+    }
+    held_ = true;
+    return Status::Ok();
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      held_ = false;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;
+};
+
+// ---- SQL ------------------------------------------------------------------------------------
+// Every statement is a constant (Db caches prepared statements by address) and every value is a
+// bound parameter.
+
+constexpr const char* kFindUserByEmail =
+    "SELECT tenant_id, id, email, password_hash, role, created_at FROM users "
+    "WHERE lower(email) = ?1";
+constexpr const char* kGetUser =
+    "SELECT tenant_id, id, email, password_hash, role, created_at FROM users "
+    "WHERE tenant_id = ?1 AND id = ?2";
+constexpr const char* kListUsers =
+    "SELECT tenant_id, id, email, password_hash, role, created_at FROM users "
+    "WHERE tenant_id = ?1 ORDER BY id";
+
+#define CLV_CUSTOMER_SELECT                                                          \
+  "SELECT tenant_id, id, source, external_id, email, first_order_at, last_order_at, " \
+  "order_count, created_at FROM customers "
+constexpr const char* kGetCustomer = CLV_CUSTOMER_SELECT "WHERE tenant_id = ?1 AND id = ?2";
+constexpr const char* kListCustomers = CLV_CUSTOMER_SELECT
+    "WHERE tenant_id = ?1 AND id > ?2 AND (?4 IS NULL OR source = ?4) "
+    "ORDER BY id LIMIT ?3";
+constexpr const char* kListCustomersByExternalId = CLV_CUSTOMER_SELECT
+    "WHERE tenant_id = ?1 AND external_id = ?5 AND id > ?2 AND (?4 IS NULL OR source = ?4) "
+    "AND (?6 IS NULL OR email = ?6) ORDER BY id LIMIT ?3";
+constexpr const char* kListCustomersByEmail = CLV_CUSTOMER_SELECT
+    "WHERE tenant_id = ?1 AND email = ?6 AND id > ?2 AND (?4 IS NULL OR source = ?4) "
+    "ORDER BY id LIMIT ?3";
+#undef CLV_CUSTOMER_SELECT
+
+#define CLV_ORDER_SELECT                                                                       \
+  "SELECT o.tenant_id, o.id, o.customer_id, o.source, o.external_id, c.external_id, c.email, " \
+  "o.placed_at, o.currency, o.total_minor, o.status, r.external_id, o.created_at, "            \
+  "o.updated_at FROM orders o "                                                                \
+  "JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id "                    \
+  "LEFT JOIN orders r ON r.tenant_id = o.tenant_id AND r.id = o.refund_of_order_id "
+constexpr const char* kGetOrder = CLV_ORDER_SELECT "WHERE o.tenant_id = ?1 AND o.id = ?2";
+constexpr const char* kListOrders =
+    CLV_ORDER_SELECT "WHERE o.tenant_id = ?1 AND o.id > ?2 ORDER BY o.id LIMIT ?3";
+constexpr const char* kListOrdersByCustomer = CLV_ORDER_SELECT
+    "WHERE o.tenant_id = ?1 AND o.customer_id = ?4 AND o.id > ?2 ORDER BY o.id LIMIT ?3";
+#undef CLV_ORDER_SELECT
+
+// Order writes.
+constexpr const char* kFindOrder =
+    "SELECT o.id, o.customer_id, c.external_id, o.placed_at, o.currency, o.total_minor, "
+    "o.status, o.refund_of_order_id, o.kind FROM orders o "
+    "JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id "
+    "WHERE o.tenant_id = ?1 AND o.source = ?2 AND o.external_id = ?3";
+constexpr const char* kFindRefundTarget =
+    "SELECT id FROM orders WHERE tenant_id = ?1 AND source = ?2 AND external_id = ?3 "
+    "AND kind = 'order'";
+// Creates the customer or finds it, folding one counted order (?7 = 1, placed at ?6) into the
+// aggregates; with ?7 = 0 and ?6 NULL it only creates/finds and sets the email.
+constexpr const char* kUpsertCustomer =
+    "INSERT INTO customers (tenant_id, id, source, external_id, email, first_order_at, "
+    "last_order_at, order_count, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8) "
+    "ON CONFLICT (tenant_id, source, external_id) DO UPDATE SET "
+    "email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE customers.email END, "
+    "order_count = customers.order_count + excluded.order_count, "
+    "first_order_at = min(coalesce(customers.first_order_at, excluded.first_order_at), "
+    "                     coalesce(excluded.first_order_at, customers.first_order_at)), "
+    "last_order_at = max(coalesce(customers.last_order_at, excluded.last_order_at), "
+    "                    coalesce(excluded.last_order_at, customers.last_order_at)) "
+    "RETURNING id";
+constexpr const char* kSetCustomerEmail =
+    "UPDATE customers SET email = ?3 WHERE tenant_id = ?1 AND id = ?2 AND email <> ?3";
+// Exact aggregates of one customer, after an order moved away or changed.
+constexpr const char* kRecomputeCustomer =
+    "UPDATE customers SET (order_count, first_order_at, last_order_at) = "
+    "(SELECT count(*), min(placed_at), max(placed_at) FROM orders "
+    " WHERE tenant_id = ?1 AND customer_id = ?2 AND kind = 'order' AND status <> 'cancelled') "
+    "WHERE tenant_id = ?1 AND id = ?2";
+constexpr const char* kInsertOrder =
+    "INSERT INTO orders (tenant_id, id, source, external_id, customer_id, placed_at, currency, "
+    "total_minor, status, refund_of_order_id, kind, created_at, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
+constexpr const char* kUpdateOrder =
+    "UPDATE orders SET customer_id = ?3, placed_at = ?4, currency = ?5, total_minor = ?6, "
+    "status = ?7, refund_of_order_id = ?8, kind = ?9, updated_at = ?10 "
+    "WHERE tenant_id = ?1 AND id = ?2";
+constexpr const char* kCreateSeen =
+    "CREATE TEMP TABLE IF NOT EXISTS clv_import_seen (source TEXT NOT NULL, "
+    "external_id TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (source, external_id)) "
+    "WITHOUT ROWID; DELETE FROM temp.clv_import_seen";
+constexpr const char* kFindSeen =
+    "SELECT idx FROM temp.clv_import_seen WHERE source = ?1 AND external_id = ?2";
+constexpr const char* kInsertSeen =
+    "INSERT INTO temp.clv_import_seen (source, external_id, idx) VALUES (?1, ?2, ?3)";
+
+constexpr const char* kTenantExists = "SELECT 1 FROM tenants WHERE id = ?1";
+constexpr const char* kNextCustomerId =
+    "SELECT coalesce(max(id), 0) + 1 FROM customers WHERE tenant_id = ?1";
+constexpr const char* kNextOrderId =
+    "SELECT coalesce(max(id), 0) + 1 FROM orders WHERE tenant_id = ?1";
+constexpr const char* kNextUserId =
+    "SELECT coalesce(max(id), 0) + 1 FROM users WHERE tenant_id = ?1";
+constexpr const char* kNextTokenId =
+    "SELECT coalesce(max(id), 0) + 1 FROM refresh_tokens WHERE tenant_id = ?1";
+constexpr const char* kNextAuditId =
+    "SELECT coalesce(max(id), 0) + 1 FROM audit_log WHERE tenant_id = ?1";
+
+Result<std::int64_t> QueryInt(Db& db, const char* sql, std::int64_t tenant) {
+  Query q(db, sql);
+  q.Bind(1, tenant);
+  CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+  if (!row) return Internal("sqlite: query returned no row");
+  return q.Int(0);
+}
+
+Result<User> ReadUser(const Query& q) {
+  User u;
+  u.tenant.value = q.Int(0);
+  u.id.value = q.Int(1);
+  u.email = q.Text(2);
+  u.password_hash = q.Text(3);
+  auto role = ParseRole(q.TextView(4));
+  if (!role) return Internal("sqlite: unknown role in users row");
+  u.role = *role;
+  u.created_at_us = q.Int(5);
+  return u;
+}
+
+Customer ReadCustomer(const Query& q) {
+  Customer c;
+  c.tenant.value = q.Int(0);
+  c.id.value = q.Int(1);
+  c.source = q.Text(2);
+  c.external_id = q.Text(3);
+  c.email = q.Text(4);
+  c.first_order_at_us = q.IsNull(5) ? 0 : q.Int(5);
+  c.last_order_at_us = q.IsNull(6) ? 0 : q.Int(6);
+  c.order_count = q.Int(7);
+  c.created_at_us = q.Int(8);
+  return c;
+}
+
+Result<Order> ReadOrder(const Query& q) {
+  Order o;
+  o.tenant.value = q.Int(0);
+  o.id.value = q.Int(1);
+  o.customer.value = q.Int(2);
+  o.data.source = q.Text(3);
+  o.data.external_id = q.Text(4);
+  o.data.customer_external_id = q.Text(5);
+  o.data.email = q.Text(6);
+  o.data.placed_at_us = q.Int(7);
+  o.data.currency = q.Text(8);
+  o.data.total_minor = q.Int(9);
+  auto status = ParseOrderStatus(q.TextView(10));
+  if (!status) return Internal("sqlite: unknown status in orders row");
+  o.data.status = *status;
+  o.data.refund_of = q.Text(11);
+  o.created_at_us = q.Int(12);
+  o.updated_at_us = q.Int(13);
+  return o;
+}
+
+// Applies orders one by one inside the caller's write transaction; shared by UpsertOrders and
+// the importer so both have exactly the same semantics. Customer aggregates are folded in
+// incrementally for new orders (min/max/count) and recomputed exactly when an order changes.
+class OrderWriter {
+ public:
+  OrderWriter(Db& db, TenantId tenant, UnixMicros now, bool track_seen)
+      : db_(db), tenant_(tenant.value), now_(now), track_seen_(track_seen) {}
+
+  Status Begin() {
+    {
+      Query q(db_, kTenantExists);
+      q.Bind(1, tenant_);
+      CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) return NotFound("tenant " + std::to_string(tenant_) + " does not exist");
+    }
+    CLV_ASSIGN_OR_RETURN(next_customer_id_, QueryInt(db_, kNextCustomerId, tenant_));
+    CLV_ASSIGN_OR_RETURN(next_order_id_, QueryInt(db_, kNextOrderId, tenant_));
+    first_new_order_id_ = next_order_id_;
+    if (track_seen_) CLV_RETURN_IF_ERROR(db_.Exec(kCreateSeen));
+    return Status::Ok();
+  }
+
+  Status Write(const OrderInput& o, std::int64_t index) {
+    const std::string email = LowerAscii(o.email);
+    const std::string_view kind = internal::KindOf(o);
+    const std::string_view status = OrderStatusName(o.status);
+
+    std::optional<std::int64_t> refund_target;
+    if (!o.refund_of.empty()) {
+      Query q(db_, kFindRefundTarget);
+      q.Bind(1, tenant_).Bind(2, o.source).Bind(3, o.refund_of);
+      CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) return internal::RefundTargetError(index, o);
+      refund_target = q.Int(0);
+    }
+
+    Query find(db_, kFindOrder);
+    find.Bind(1, tenant_).Bind(2, o.source).Bind(3, o.external_id);
+    CLV_ASSIGN_OR_RETURN(bool exists, find.Step());
+    if (!exists) {
+      const bool counted = kind == "order" && o.status != OrderStatus::kCancelled;
+      CLV_ASSIGN_OR_RETURN(std::int64_t customer,
+                           UpsertCustomer(o, email, counted ? std::optional(o.placed_at_us)
+                                                            : std::nullopt));
+      const std::int64_t id = next_order_id_++;
+      created_index_.push_back(index);
+      Query ins(db_, kInsertOrder);
+      ins.Bind(1, tenant_).Bind(2, id).Bind(3, o.source).Bind(4, o.external_id);
+      ins.Bind(5, customer).Bind(6, o.placed_at_us).Bind(7, o.currency).Bind(8, o.total_minor);
+      ins.Bind(9, status).Bind(10, refund_target).Bind(11, kind).Bind(12, now_);
+      CLV_RETURN_IF_ERROR(ins.Run());
+      affected_.insert(customer);
+      ++result_.created;
+      return Status::Ok();
+    }
+
+    const std::int64_t id = find.Int(0);
+    const std::int64_t old_customer = find.Int(1);
+    // A second occurrence of the same order within this write.
+    if (id >= first_new_order_id_) {
+      return internal::DuplicateError(
+          created_index_[static_cast<std::size_t>(id - first_new_order_id_)], index, o);
+    }
+    if (track_seen_) CLV_RETURN_IF_ERROR(MarkSeen(o, index));
+
+    const bool same = find.TextView(2) == o.customer_external_id &&
+                      find.Int(3) == o.placed_at_us && find.TextView(4) == o.currency &&
+                      find.Int(5) == o.total_minor && find.TextView(6) == status &&
+                      (find.IsNull(7) ? std::optional<std::int64_t>() : find.Int(7)) ==
+                          refund_target &&
+                      find.TextView(8) == kind;
+    if (same) {
+      if (!email.empty()) {
+        Query q(db_, kSetCustomerEmail);
+        q.Bind(1, tenant_).Bind(2, old_customer).Bind(3, email);
+        CLV_RETURN_IF_ERROR(q.Run());
+      }
+      ++result_.unchanged;
+      return Status::Ok();
+    }
+
+    CLV_ASSIGN_OR_RETURN(std::int64_t customer, UpsertCustomer(o, email, std::nullopt));
+    {
+      Query q(db_, kUpdateOrder);
+      q.Bind(1, tenant_).Bind(2, id).Bind(3, customer).Bind(4, o.placed_at_us);
+      q.Bind(5, o.currency).Bind(6, o.total_minor).Bind(7, status).Bind(8, refund_target);
+      q.Bind(9, kind).Bind(10, now_);
+      CLV_RETURN_IF_ERROR(q.Run());
+    }
+    CLV_RETURN_IF_ERROR(Recompute(customer));
+    affected_.insert(customer);
+    if (old_customer != customer) {
+      CLV_RETURN_IF_ERROR(Recompute(old_customer));
+      affected_.insert(old_customer);
+    }
+    ++result_.updated;
+    return Status::Ok();
+  }
+
+  UpsertResult Finish() {
+    std::vector<std::int64_t> ids(affected_.begin(), affected_.end());
+    std::sort(ids.begin(), ids.end());
+    result_.affected_customers.reserve(ids.size());
+    for (std::int64_t id : ids) result_.affected_customers.push_back(CustomerId{id});
+    return std::move(result_);
+  }
+
+ private:
+  Result<std::int64_t> UpsertCustomer(const OrderInput& o, const std::string& email,
+                                      std::optional<UnixMicros> counted_at) {
+    Query q(db_, kUpsertCustomer);
+    q.Bind(1, tenant_).Bind(2, next_customer_id_).Bind(3, o.source);
+    q.Bind(4, o.customer_external_id).Bind(5, std::string_view(email)).Bind(6, counted_at);
+    q.Bind(7, std::int64_t{counted_at ? 1 : 0}).Bind(8, now_);
+    CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return Internal("sqlite: customer upsert returned no id");
+    const std::int64_t id = q.Int(0);
+    if (id == next_customer_id_) ++next_customer_id_;
+    return id;
+  }
+
+  Status Recompute(std::int64_t customer) {
+    Query q(db_, kRecomputeCustomer);
+    q.Bind(1, tenant_).Bind(2, customer);
+    return q.Run();
+  }
+
+  Status MarkSeen(const OrderInput& o, std::int64_t index) {
+    {
+      Query q(db_, kFindSeen);
+      q.Bind(1, o.source).Bind(2, o.external_id);
+      CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (row) return internal::DuplicateError(q.Int(0), index, o);
+    }
+    Query q(db_, kInsertSeen);
+    q.Bind(1, o.source).Bind(2, o.external_id).Bind(3, index);
+    return q.Run();
+  }
+
+  Db& db_;
+  const std::int64_t tenant_;
+  const UnixMicros now_;
+  const bool track_seen_;
+  std::int64_t next_customer_id_ = 0;
+  std::int64_t next_order_id_ = 0;
+  std::int64_t first_new_order_id_ = 0;
+  // Index (in the whole write) of each order created, by id - first_new_order_id_: 8 bytes per
+  // created order, to name both items of a duplicate.
+  std::vector<std::int64_t> created_index_;
+  std::unordered_set<std::int64_t> affected_;
+  UpsertResult result_;
+};
+
+class SqliteStore;
+
+class SqliteImporter final : public OrderImporter {
+ public:
+  SqliteImporter(SqliteStore* store, Db& db, TenantId tenant, UnixMicros now)
+      : store_(store), db_(db), writer_(db, tenant, now, /*track_seen=*/true) {}
+  ~SqliteImporter() override { Abort(); }
+
+  Status Begin();
+  Status Add(std::span<const OrderInput> batch) override;
+  Result<UpsertResult> Commit() override;
+  void Abort() override;
+
+ private:
+  Status Fail(Status s) {
+    Abort();
+    return s;
+  }
+  SqliteStore* store_;
+  Db& db_;
+  OrderWriter writer_;
+  std::int64_t next_index_ = 0;
+  bool open_ = false;
+  bool finished_ = false;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::string path, StoreOptions options, std::unique_ptr<Db> writer)
+      : path_(std::move(path)), options_(options), writer_(std::move(writer)) {}
+
+  std::string_view Backend() const override { return "sqlite"; }
+
+  bool in_memory() const { return path_ == ":memory:"; }
+  WriteLock& write_lock() { return write_lock_; }
+  int busy_timeout_ms() const { return options_.busy_timeout_ms; }
+
+  // Runs `body` in a write transaction on the writer connection; commits when it returns OK.
+  template <typename Body>
+  Status Write(Body&& body) {
+    CLV_RETURN_IF_ERROR(write_lock_.Acquire(options_.busy_timeout_ms));
+    Status s = writer_->Exec("BEGIN IMMEDIATE");
+    if (s.ok()) {
+      s = body(*writer_);
+      if (s.ok()) s = writer_->Exec("COMMIT");
+      if (!s.ok()) (void)writer_->Exec("ROLLBACK");
+    }
+    write_lock_.Release();
+    return s;
+  }
+
+  // Runs `body` with a connection for reading: a pooled reader for files, the (locked) writer
+  // for an in-memory database.
+  template <typename Body>
+  Status Read(Body&& body) {
+    if (in_memory()) {
+      CLV_RETURN_IF_ERROR(write_lock_.Acquire(options_.busy_timeout_ms));
+      Status s = body(*writer_);
+      write_lock_.Release();
+      return s;
+    }
+    std::unique_ptr<Db> db;
+    {
+      std::unique_lock lock(readers_mu_);
+      if (!readers_cv_.wait_for(lock, std::chrono::milliseconds(options_.busy_timeout_ms), [&] {
+            return !idle_readers_.empty() || open_readers_ < options_.pool_size;
+          })) {
+        return Unavailable("all SQLite read connections are busy; retry later");
+      }
+      if (!idle_readers_.empty()) {
+        db = std::move(idle_readers_.back());
+        idle_readers_.pop_back();
+      } else {
+        ++open_readers_;
+      }
+    }
+    if (!db) {
+      auto opened = Db::Open(path_, /*create=*/false, /*read_only=*/false,
+                             options_.busy_timeout_ms);
+      Status s = opened.ok() ? (*opened)->Exec("PRAGMA query_only = ON") : opened.status();
+      if (!s.ok()) {
+        {
+          std::lock_guard lock(readers_mu_);
+          --open_readers_;
+        }
+        readers_cv_.notify_one();
+        return s;
+      }
+      db = std::move(opened).value();
+    }
+    Status s = body(*db);
+    {
+      std::lock_guard lock(readers_mu_);
+      idle_readers_.push_back(std::move(db));
+    }
+    readers_cv_.notify_one();
+    return s;
+  }
+
+  Status Ping() override {
+    return Read([](Db& db) {
+      Query q(db, "SELECT 1");
+      return q.Run();
+    });
+  }
+
+  Result<int> ReadVersion(Db& db) {
+    Query exists(db,
+                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+    CLV_ASSIGN_OR_RETURN(bool has_table, exists.Step());
+    if (!has_table) return 0;
+    Query q(db, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+    CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+    return row ? static_cast<int>(q.Int(0)) : 0;
+  }
+
+  Result<int> SchemaVersion() override {
+    int version = 0;
+    CLV_RETURN_IF_ERROR(Read([&](Db& db) {
+      CLV_ASSIGN_OR_RETURN(version, ReadVersion(db));
+      return Status::Ok();
+    }));
+    return version;
+  }
+
+  Status Migrate() override {
+    for (const Migration& m : Migrations()) {
+      // One transaction per migration; the version is re-read under the write lock so that
+      // concurrent migrators (other processes) apply each migration exactly once.
+      CLV_RETURN_IF_ERROR(Write([&](Db& db) -> Status {
+        CLV_RETURN_IF_ERROR(db.Exec(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+            "name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+        CLV_ASSIGN_OR_RETURN(int current, ReadVersion(db));
+        if (current > kSchemaVersion) return internal::NewerSchemaError(current, kSchemaVersion);
+        if (current >= m.version) return Status::Ok();
+        Status s = db.Exec(m.sql);
+        if (!s.ok()) return s.WithContext("migration " + std::to_string(m.version));
+        Query q(db,
+                "INSERT INTO schema_migrations (version, name, applied_at) "
+                "VALUES (?1, ?2, CAST(strftime('%s', 'now') AS INTEGER) * 1000000)");
+        q.Bind(1, std::int64_t{m.version}).Bind(2, std::string_view(m.name));
+        return q.Run();
+      }));
+    }
+    // Also refuses a newer database when there was nothing to apply.
+    CLV_ASSIGN_OR_RETURN(int version, SchemaVersion());
+    if (version > kSchemaVersion) return internal::NewerSchemaError(version, kSchemaVersion);
+    return Status::Ok();
+  }
+
+  // ---- Tenants and users ----
+
+  Result<TenantWithOwner> CreateTenantWithOwner(std::string_view name, std::string_view email,
+                                                std::string_view password_hash,
+                                                UnixMicros now) override {
+    if (name.empty()) return InvalidArgument("organization name is empty");
+    if (email.empty()) return InvalidArgument("email is empty");
+    TenantWithOwner out;
+    const std::string lower = LowerAscii(email);
+    CLV_RETURN_IF_ERROR(Write([&](Db& db) -> Status {
+      CLV_RETURN_IF_ERROR(CheckEmailFree(db, lower));
+      Query t(db, "INSERT INTO tenants (name, created_at) VALUES (?1, ?2) RETURNING id");
+      t.Bind(1, name).Bind(2, now);
+      CLV_ASSIGN_OR_RETURN(bool row, t.Step());
+      if (!row) return Internal("sqlite: tenant insert returned no id");
+      out.tenant = Tenant{TenantId{t.Int(0)}, std::string(name), now};
+      CLV_ASSIGN_OR_RETURN(out.owner,
+                           InsertUser(db, out.tenant.id, lower, password_hash, Role::kOwner, now));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<Tenant> GetTenant(TenantId tenant) override {
+    std::optional<Tenant> out;
+    CLV_RETURN_IF_ERROR(Read([&](Db& db) -> Status {
+      Query q(db, "SELECT id, name, created_at FROM tenants WHERE id = ?1");
+      q.Bind(1, tenant.value);
+      CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (row) out = Tenant{TenantId{q.Int(0)}, q.Text(1), q.Int(2)};
+      return Status::Ok();
+    }));
+    if (!out) return NotFound("tenant not found");
+    return *out;
+  }
+
+  Result<User> FindUserByEmail(std::string_view email) override {
+    const std::string lower = LowerAscii(email);
+    return ReadOneUser(kFindUserByEmail, [&](Query& q) { q.Bind(1, std::string_view(lower)); });
+  }
+
+  Result<User> GetUser(TenantId tenant, UserId user) override {
+    return ReadOneUser(kGetUser, [&](Query& q) { q.Bind(1, tenant.value).Bind(2, user.value); });
+  }
+
+  Result<std::vector<User>> ListUsers(TenantId tenant) override {
+    std::vector<User> out;
+    CLV_RETURN_IF_ERROR(Read([&](Db& db) -> Status {
+      Query q(db, kListUsers);
+      q.Bind(1, tenant.value);
+      while (true) {
+        CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) return Status::Ok();
+        CLV_ASSIGN_OR_RETURN(User u, ReadUser(q));
+        out.push_back(std::move(u));
+      }
+    }));
+    return out;
+  }
+
+  Result<User> CreateUser(TenantId tenant, std::string_view email, std::string_view password_hash,
+                          Role role, UnixMicros now) override {
+    if (email.empty()) return InvalidArgument("email is empty");
+    const std::string lower = LowerAscii(email);
+    User out;
+    CLV_RETURN_IF_ERROR(Write([&](Db& db) -> Status {
+      CLV_RETURN_IF_ERROR(CheckTenant(db, tenant));
+      CLV_RETURN_IF_ERROR(CheckEmailFree(db, lower));
+      CLV_ASSIGN_OR_RETURN(out, InsertUser(db, tenant, lower, password_hash, role, now));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Status UpdateUserRole(TenantId tenant, UserId user, Role role) override {
+    return WriteOneRow("UPDATE users SET role = ?3 WHERE tenant_id = ?1 AND id = ?2", tenant,
+                       user.value, RoleName(role), "user not found");
+  }
+
+  Status UpdatePasswordHash(TenantId tenant, UserId user, std::string_view hash) override {
+    return WriteOneRow("UPDATE users SET password_hash = ?3 WHERE tenant_id = ?1 AND id = ?2",
+                       tenant, user.value, hash, "user not found");
+  }
+
+  Status DeleteUser(TenantId tenant, UserId user) override {
+    return Write([&](Db& db) -> Status {
+      // refresh_tokens go with the user (ON DELETE CASCADE).
+      Query q(db, "DELETE FROM users WHERE tenant_id = ?1 AND id = ?2");
+      q.Bind(1, tenant.value).Bind(2, user.value);
+      CLV_RETURN_IF_ERROR(q.Run());
+      return sqlite3_changes(db.raw()) == 0 ? NotFound("user not found") : Status::Ok();
+    });
+  }
+
+  // ---- Refresh tokens ----
+
+  Status InsertRefreshToken(TenantId tenant, UserId user, std::string_view token_hash,
+                            std::string_view family_id, UnixMicros expires_at,
+                            UnixMicros now) override {
+    return Write([&](Db& db) -> Status {
+      {
+        Query q(db, "SELECT 1 FROM users WHERE tenant_id = ?1 AND id = ?2");
+        q.Bind(1, tenant.value).Bind(2, user.value);
+        CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) return NotFound("user not found");
+      }
+      return InsertToken(db, tenant.value, user.value, token_hash, family_id, expires_at, now);
+    });
+  }
+
+  Result<RefreshTokenOwner> RotateRefreshToken(std::string_view old_hash,
+                                               std::string_view new_hash, UnixMicros now,
+                                               UnixMicros new_expires_at) override {
+    RefreshTokenOwner owner;
+    bool reused = false;
+    CLV_RETURN_IF_ERROR(Write([&](Db& db) -> Status {
+      Query q(db,
+              "SELECT tenant_id, id, user_id, family_id, expires_at, rotated_at, revoked_at "
+              "FROM refresh_tokens WHERE token_hash = ?1");
+      q.Bind(1, old_hash);
+      CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) return Unauthenticated("refresh token is not known");
+      const std::int64_t tenant = q.Int(0), id = q.Int(1), user = q.Int(2);
+      const std::string family = q.Text(3);
+      if (!q.IsNull(5)) {
+        // Reuse of a rotated token: someone holds a stolen copy. Revoke the family and commit.
+        Query r(db,
+                "UPDATE refresh_tokens SET revoked_at = ?3 WHERE tenant_id = ?1 AND "
+                "family_id = ?2 AND revoked_at IS NULL");
+        r.Bind(1, tenant).Bind(2, std::string_view(family)).Bind(3, now);
+        CLV_RETURN_IF_ERROR(r.Run());
+        reused = true;
+        return Status::Ok();
+      }
+      if (!q.IsNull(6)) return Unauthenticated("refresh token was revoked");
+      if (q.Int(4) <= now) return Unauthenticated("refresh token has expired");
+      {
+        Query u(db, "UPDATE refresh_tokens SET rotated_at = ?3 WHERE tenant_id = ?1 AND id = ?2");
+        u.Bind(1, tenant).Bind(2, id).Bind(3, now);
+        CLV_RETURN_IF_ERROR(u.Run());
+      }
+      CLV_RETURN_IF_ERROR(InsertToken(db, tenant, user, new_hash, family, new_expires_at, now));
+      owner = RefreshTokenOwner{TenantId{tenant}, UserId{user}, family};
+      return Status::Ok();
+    }));
+    if (reused) {
+      return Unauthenticated(
+          "refresh token was already used; every session of its family has been revoked");
+    }
+    return owner;
+  }
+
+  Status RevokeRefreshToken(std::string_view token_hash, UnixMicros now) override {
+    return Write([&](Db& db) {
+      Query q(db,
+              "UPDATE refresh_tokens SET revoked_at = ?2 WHERE token_hash = ?1 AND "
+              "revoked_at IS NULL");
+      q.Bind(1, token_hash).Bind(2, now);
+      return q.Run();
+    });
+  }
+
+  Status RevokeAllForUser(TenantId tenant, UserId user, UnixMicros now) override {
+    return Write([&](Db& db) {
+      Query q(db,
+              "UPDATE refresh_tokens SET revoked_at = ?3 WHERE tenant_id = ?1 AND user_id = ?2 "
+              "AND revoked_at IS NULL");
+      q.Bind(1, tenant.value).Bind(2, user.value).Bind(3, now);
+      return q.Run();
+    });
+  }
+
+  // ---- Orders ----
+
+  Result<UpsertResult> UpsertOrders(TenantId tenant, std::span<const OrderInput> orders,
+                                    UnixMicros now) override {
+    CLV_RETURN_IF_ERROR(internal::ValidateBatch(orders, 0));
+    UpsertResult out;
+    CLV_RETURN_IF_ERROR(Write([&](Db& db) -> Status {
+      // Duplicates were ruled out above, so the importer's cross-batch bookkeeping is off.
+      OrderWriter writer(db, tenant, now, /*track_seen=*/false);
+      CLV_RETURN_IF_ERROR(writer.Begin());
+      for (std::size_t i = 0; i < orders.size(); ++i)
+        CLV_RETURN_IF_ERROR(writer.Write(orders[i], static_cast<std::int64_t>(i)));
+      out = writer.Finish();
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::unique_ptr<OrderImporter>> BeginImport(TenantId tenant, UnixMicros now) override {
+    auto importer = std::make_unique<SqliteImporter>(this, *writer_, tenant, now);
+    CLV_RETURN_IF_ERROR(importer->Begin());
+    return std::unique_ptr<OrderImporter>(std::move(importer));
+  }
+
+  Result<Page<Customer>> ListCustomers(TenantId tenant,
+                                       const ListCustomersOptions& options) override {
+    CLV_ASSIGN_OR_RETURN(int limit, ResolveLimit(options.limit));
+    CLV_ASSIGN_OR_RETURN(std::int64_t after, DecodeCursor(options.cursor));
+    std::optional<std::string> email;
+    if (options.email) email = LowerAscii(*options.email);
+    const char* sql = options.external_id ? kListCustomersByExternalId
+                      : email             ? kListCustomersByEmail
+                                          : kListCustomers;
+    Page<Customer> page;
+    CLV_RETURN_IF_ERROR(Read([&](Db& db) -> Status {
+      Query q(db, sql);
+      q.Bind(1, tenant.value).Bind(2, after).Bind(3, std::int64_t{limit} + 1);
+      if (options.source) q.Bind(4, std::string_view(*options.source));
+      if (options.external_id) q.Bind(5, std::string_view(*options.external_id));
+      if (email) q.Bind(6, std::string_view(*email));
+      while (true) {
+        CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) return Status::Ok();
+        page.items.push_back(ReadCustomer(q));
+      }
+    }));
+    if (page.items.size() > static_cast<std::size_t>(limit)) {
+      page.items.pop_back();
+      page.next_cursor = EncodeCursor(page.items.back().id.value);
+    }
+    return page;
+  }
+
+  Result<Customer> GetCustomer(TenantId tenant, CustomerId id) override {
+    std::optional<Customer> out;
+    CLV_RETURN_IF_ERROR(Read([&](Db& db) -> Status {
+      Query q(db, kGetCustomer);
+      q.Bind(1, tenant.value).Bind(2, id.value);
+      CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (row) out = ReadCustomer(q);
+      return Status::Ok();
+    }));
+    if (!out) return NotFound("customer not found");
+    return *out;
+  }
+
+  Result<Page<Order>> ListOrders(TenantId tenant, const ListOrdersOptions& options) override {
+    CLV_ASSIGN_OR_RETURN(int limit, ResolveLimit(options.limit));
+    CLV_ASSIGN_OR_RETURN(std::int64_t after, DecodeCursor(options.cursor));
+    Page<Order> page;
+    CLV_RETURN_IF_ERROR(Read([&](Db& db) -> Status {
+      Query q(db, options.customer ? kListOrdersByCustomer : kListOrders);
+      q.Bind(1, tenant.value).Bind(2, after).Bind(3, std::int64_t{limit} + 1);
+      if (options.customer) q.Bind(4, options.customer->value);
+      while (true) {
+        CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) return Status::Ok();
+        CLV_ASSIGN_OR_RETURN(Order o, ReadOrder(q));
+        page.items.push_back(std::move(o));
+      }
+    }));
+    if (page.items.size() > static_cast<std::size_t>(limit)) {
+      page.items.pop_back();
+      page.next_cursor = EncodeCursor(page.items.back().id.value);
+    }
+    return page;
+  }
+
+  Result<Order> GetOrder(TenantId tenant, OrderId id) override {
+    std::optional<Order> out;
+    CLV_RETURN_IF_ERROR(Read([&](Db& db) -> Status {
+      Query q(db, kGetOrder);
+      q.Bind(1, tenant.value).Bind(2, id.value);
+      CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (row) {
+        CLV_ASSIGN_OR_RETURN(out, ReadOrder(q));
+      }
+      return Status::Ok();
+    }));
+    if (!out) return NotFound("order not found");
+    return *out;
+  }
+
+  Result<std::int64_t> CountOrders(TenantId tenant) override {
+    return Count("SELECT count(*) FROM orders WHERE tenant_id = ?1", tenant);
+  }
+  Result<std::int64_t> CountCustomers(TenantId tenant) override {
+    return Count("SELECT count(*) FROM customers WHERE tenant_id = ?1", tenant);
+  }
+
+  Status StreamOrdersForAnalysis(
+      TenantId tenant, const std::function<Status(const AnalysisRow&)>& sink) override {
+    return Read([&](Db& db) -> Status {
+      // One statement = one read snapshot; the index (tenant_id, customer_id, placed_at, id)
+      // yields rows in order without sorting.
+      Query q(db,
+              "SELECT customer_id, placed_at, "
+              "CASE WHEN kind = 'refund' THEN -total_minor ELSE total_minor END, currency "
+              "FROM orders WHERE tenant_id = ?1 AND status <> 'cancelled' "
+              "ORDER BY customer_id, placed_at, id");
+      q.Bind(1, tenant.value);
+      AnalysisRow row;
+      while (true) {
+        CLV_ASSIGN_OR_RETURN(bool more, q.Step());
+        if (!more) return Status::Ok();
+        row.customer.value = q.Int(0);
+        row.placed_at_us = q.Int(1);
+        row.amount_minor = q.Int(2);
+        row.currency.assign(q.TextView(3));
+        CLV_RETURN_IF_ERROR(sink(row));
+      }
+    });
+  }
+
+  Status AppendAudit(TenantId tenant, std::optional<UserId> actor, std::string_view action,
+                     std::string_view detail_json, UnixMicros now) override {
+    return Write([&](Db& db) -> Status {
+      CLV_RETURN_IF_ERROR(CheckTenant(db, tenant));
+      CLV_ASSIGN_OR_RETURN(std::int64_t id, QueryInt(db, kNextAuditId, tenant.value));
+      Query q(db,
+              "INSERT INTO audit_log (tenant_id, id, at, actor_user_id, action, detail) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      q.Bind(1, tenant.value).Bind(2, id).Bind(3, now);
+      q.Bind(4, actor ? std::optional(actor->value) : std::nullopt);
+      q.Bind(5, action).Bind(6, detail_json);
+      return q.Run();
+    });
+  }
+
+  Result<Page<AuditEntry>> ListAudit(TenantId tenant, const ListAuditOptions& options) override {
+    CLV_ASSIGN_OR_RETURN(int limit, ResolveLimit(options.limit));
+    CLV_ASSIGN_OR_RETURN(std::int64_t after, DecodeCursor(options.cursor));
+    Page<AuditEntry> page;
+    CLV_RETURN_IF_ERROR(Read([&](Db& db) -> Status {
+      Query q(db,
+              "SELECT tenant_id, id, at, actor_user_id, action, detail FROM audit_log "
+              "WHERE tenant_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
+      q.Bind(1, tenant.value).Bind(2, after).Bind(3, std::int64_t{limit} + 1);
+      while (true) {
+        CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) return Status::Ok();
+        AuditEntry e;
+        e.tenant.value = q.Int(0);
+        e.id = q.Int(1);
+        e.at_us = q.Int(2);
+        if (!q.IsNull(3)) e.actor = UserId{q.Int(3)};
+        e.action = q.Text(4);
+        e.detail_json = q.Text(5);
+        page.items.push_back(std::move(e));
+      }
+    }));
+    if (page.items.size() > static_cast<std::size_t>(limit)) {
+      page.items.pop_back();
+      page.next_cursor = EncodeCursor(page.items.back().id);
+    }
+    return page;
+  }
+
+  Status CheckNotNewer() {
+    CLV_ASSIGN_OR_RETURN(int version, SchemaVersion());
+    if (version > kSchemaVersion) return internal::NewerSchemaError(version, kSchemaVersion);
+    return Status::Ok();
+  }
+
+ private:
+  template <typename BindFn>
+  Result<User> ReadOneUser(const char* sql, BindFn&& bind) {
+    std::optional<User> out;
+    CLV_RETURN_IF_ERROR(Read([&](Db& db) -> Status {
+      Query q(db, sql);
+      bind(q);
+      CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (row) {
+        CLV_ASSIGN_OR_RETURN(out, ReadUser(q));
+      }
+      return Status::Ok();
+    }));
+    if (!out) return NotFound("user not found");
+    return *out;
+  }
+
+  Status WriteOneRow(const char* sql, TenantId tenant, std::int64_t id, std::string_view value,
+                     const char* not_found) {
+    return Write([&](Db& db) -> Status {
+      Query q(db, sql);
+      q.Bind(1, tenant.value).Bind(2, id).Bind(3, value);
+      CLV_RETURN_IF_ERROR(q.Run());
+      if (sqlite3_changes(db.raw()) == 0) return NotFound(not_found);
+      return Status::Ok();
+    });
+  }
+
+  Result<std::int64_t> Count(const char* sql, TenantId tenant) {
+    std::int64_t n = 0;
+    CLV_RETURN_IF_ERROR(Read([&](Db& db) -> Status {
+      CLV_ASSIGN_OR_RETURN(n, QueryInt(db, sql, tenant.value));
+      return Status::Ok();
+    }));
+    return n;
+  }
+
+  static Status CheckTenant(Db& db, TenantId tenant) {
+    Query q(db, kTenantExists);
+    q.Bind(1, tenant.value);
+    CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+    return row ? Status::Ok() : NotFound("tenant not found");
+  }
+
+  static Status CheckEmailFree(Db& db, const std::string& lower_email) {
+    Query q(db, "SELECT 1 FROM users WHERE lower(email) = ?1");
+    q.Bind(1, std::string_view(lower_email));
+    CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+    return row ? AlreadyExists("email is already registered") : Status::Ok();
+  }
+
+  static Result<User> InsertUser(Db& db, TenantId tenant, const std::string& lower_email,
+                                 std::string_view password_hash, Role role, UnixMicros now) {
+    CLV_ASSIGN_OR_RETURN(std::int64_t id, QueryInt(db, kNextUserId, tenant.value));
+    Query q(db,
+            "INSERT INTO users (tenant_id, id, email, password_hash, role, created_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    q.Bind(1, tenant.value).Bind(2, id).Bind(3, std::string_view(lower_email));
+    q.Bind(4, password_hash).Bind(5, RoleName(role)).Bind(6, now);
+    Status s = q.Run();
+    if (s.code() == StatusCode::kAlreadyExists) return AlreadyExists("email is already registered");
+    CLV_RETURN_IF_ERROR(s);
+    return User{tenant, UserId{id}, lower_email, std::string(password_hash), role, now};
+  }
+
+  static Status InsertToken(Db& db, std::int64_t tenant, std::int64_t user,
+                            std::string_view token_hash, std::string_view family_id,
+                            UnixMicros expires_at, UnixMicros now) {
+    CLV_ASSIGN_OR_RETURN(std::int64_t id, QueryInt(db, kNextTokenId, tenant));
+    Query q(db,
+            "INSERT INTO refresh_tokens (tenant_id, id, user_id, token_hash, family_id, "
+            "expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    q.Bind(1, tenant).Bind(2, id).Bind(3, user).Bind(4, token_hash).Bind(5, family_id);
+    q.Bind(6, expires_at).Bind(7, now);
+    Status s = q.Run();
+    if (s.code() == StatusCode::kAlreadyExists)
+      return AlreadyExists("refresh token hash is already stored");
+    return s;
+  }
+
+  const std::string path_;
+  const StoreOptions options_;
+  WriteLock write_lock_;
+  std::unique_ptr<Db> writer_;  // used only while write_lock_ is held
+
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<std::unique_ptr<Db>> idle_readers_;
+  int open_readers_ = 0;
+};
+
+Status SqliteImporter::Begin() {
+  CLV_RETURN_IF_ERROR(store_->write_lock().Acquire(store_->busy_timeout_ms()));
+  open_ = true;
+  Status s = db_.Exec("BEGIN IMMEDIATE");
+  if (!s.ok()) {
+    store_->write_lock().Release();
+    open_ = false;
+    finished_ = true;
+    return s;
+  }
+  s = writer_.Begin();
+  if (!s.ok()) return Fail(s);
+  return Status::Ok();
+}
+
+Status SqliteImporter::Add(std::span<const OrderInput> batch) {
+  if (!open_) return FailedPrecondition("the import is no longer open");
+  Status s = internal::ValidateBatch(batch, next_index_);
+  if (!s.ok()) return Fail(s);
+  for (const OrderInput& o : batch) {
+    s = writer_.Write(o, next_index_++);
+    if (!s.ok()) return Fail(s);
+  }
+  return Status::Ok();
+}
+
+Result<UpsertResult> SqliteImporter::Commit() {
+  if (!open_) return FailedPrecondition("the import is no longer open");
+  Status s = db_.Exec("COMMIT");
+  if (!s.ok()) return Fail(s);
+  open_ = false;
+  finished_ = true;
+  store_->write_lock().Release();
+  return writer_.Finish();
+}
+
+void SqliteImporter::Abort() {
+  if (!open_) return;
+  (void)db_.Exec("ROLLBACK");
+  open_ = false;
+  finished_ = true;
+  store_->write_lock().Release();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                               const StoreOptions& options) {
+  if (options.pool_size < 1) return InvalidArgument("pool_size must be at least 1");
+  if (options.busy_timeout_ms < 0) return InvalidArgument("busy_timeout_ms must be >= 0");
+  if (path.empty()) return InvalidArgument("sqlite: URL names no file (use sqlite:PATH)");
+  if (path != ":memory:") {
+    std::error_code ec;
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return Unavailable("cannot create directory '" + parent.string() +
+                         "' for the SQLite database: " + ec.message());
+    }
+  }
+  CLV_ASSIGN_OR_RETURN(std::unique_ptr<Db> writer,
+                       Db::Open(path, /*create=*/true, /*read_only=*/false,
+                                options.busy_timeout_ms));
+  // Imports touch many pages; a 64 MiB page cache keeps the order and customer indexes hot.
+  CLV_RETURN_IF_ERROR(writer->Exec("PRAGMA cache_size = -65536"));
+  auto store = std::make_unique<SqliteStore>(path, options, std::move(writer));
+  CLV_RETURN_IF_ERROR(store->CheckNotNewer());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace clv::storage::sqlite

@@ -1,0 +1,269 @@
+// The storage layer's one interface: everything the service layer reads or writes goes through
+// a Store. Two implementations: SQLite (sqlite/, the embedded default) and PostgreSQL
+// (postgres/, production). One contract test suite (tests/storage/store_contract_test.cc) runs
+// against both, so the behaviour described here is what both do.
+//
+// Conventions for every method:
+// - Tenant scoping: the tenant is the FIRST argument of every tenant-scoped call, and a call
+//   never reads or changes another tenant's rows. An id from tenant A passed with tenant B is
+//   simply not found (NotFound), never an error that reveals A's row. Ids are unique within
+//   their tenant (SQLite numbers them per tenant, PostgreSQL from global sequences): always
+//   pair an id with its tenant.
+// - The only global lookups are by login email (FindUserByEmail: the login is platform-wide)
+//   and by refresh-token hash (RotateRefreshToken, RevokeRefreshToken: the hash is a random
+//   256-bit secret's digest); both return the tenant they found.
+// - Times are UTC microseconds since the Unix epoch (UnixMicros), passed in by the caller (the
+//   store never reads a clock), stored as BIGINT in both backends.
+// - Emails are stored lower-cased (ASCII); comparisons are case-insensitive.
+// - Errors: InvalidArgument (bad input, bad cursor, bad limit), NotFound, AlreadyExists
+//   (unique email or token hash taken), Unauthenticated (refresh-token checks),
+//   FailedPrecondition (schema missing or newer than this binary), Unavailable (database
+//   unreachable, locked for longer than the busy timeout, connection pool exhausted; a retry
+//   later may work), Internal (anything unexpected; the message names the operation).
+// - Atomicity: every mutating call is one transaction; on any error nothing it did remains,
+//   except RotateRefreshToken's reuse detection, which deliberately commits the family
+//   revocation before answering Unauthenticated.
+// - Thread safety: a Store is safe to use from many threads at once. SQLite serialises all
+//   writes through one connection (in-process lock + BEGIN IMMEDIATE across processes), reads
+//   use a pool of read-only connections; PostgreSQL uses a pool of `pool_size` connections.
+//   Calls block (disk or network I/O): never call them on an event-loop thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/domain.h"
+#include "core/status.h"
+
+namespace clv::storage {
+
+// The schema version this binary knows (the highest migration number of both backends; the
+// backends share numbering). Migrate() brings a database up to it; a database whose version is
+// higher is refused with FailedPrecondition.
+inline constexpr int kSchemaVersion = 1;
+
+struct StoreOptions {
+  // PostgreSQL: maximum number of connections (opened lazily). SQLite: maximum number of read
+  // connections besides the one writer. Must be >= 1.
+  int pool_size = 4;
+  // SQLite: how long a write waits for the database lock (other process or import in progress)
+  // before answering Unavailable. PostgreSQL: how long a call waits for a free pooled
+  // connection before answering Unavailable.
+  int busy_timeout_ms = 5000;
+  // PostgreSQL: libpq connect_timeout in seconds when the URL does not set one.
+  int connect_timeout_s = 5;
+};
+
+struct TenantWithOwner {
+  Tenant tenant;
+  User owner;
+};
+
+// Who a refresh token belongs to; returned by a successful rotation.
+struct RefreshTokenOwner {
+  TenantId tenant;
+  UserId user;
+  std::string family_id;
+};
+
+// Counts of an order write. created + updated + unchanged = number of inputs.
+struct UpsertResult {
+  std::int64_t created = 0;
+  std::int64_t updated = 0;
+  std::int64_t unchanged = 0;
+  // Customers whose orders or aggregates changed (created or updated orders, including the
+  // previous customer of an order that moved), ascending, without duplicates. Unchanged orders
+  // contribute nothing, even if they set a customer's email.
+  std::vector<CustomerId> affected_customers;
+};
+
+// Page request for the List* calls. limit: 1..kMaxPageLimit, 0 means kDefaultPageLimit; other
+// values are InvalidArgument. cursor: empty for the first page, else the next_cursor of the
+// previous page, opaque; a malformed cursor is InvalidArgument.
+inline constexpr int kDefaultPageLimit = 100;
+inline constexpr int kMaxPageLimit = 1000;
+
+struct ListCustomersOptions {
+  int limit = 0;
+  std::string cursor;
+  // Exact filters; both may be set. external_id matches any source unless `source` is set.
+  std::optional<std::string> source;
+  std::optional<std::string> external_id;
+  std::optional<std::string> email;  // case-insensitive
+};
+
+struct ListOrdersOptions {
+  int limit = 0;
+  std::string cursor;
+  std::optional<CustomerId> customer;
+};
+
+struct ListAuditOptions {
+  int limit = 0;
+  std::string cursor;
+};
+
+// Items ascend by id (keyset pagination, so pages stay complete and duplicate-free while rows
+// are added). next_cursor is empty on the last page.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_cursor;
+};
+
+struct AuditEntry {
+  TenantId tenant;
+  std::int64_t id = 0;
+  UnixMicros at_us = 0;
+  std::optional<UserId> actor;  // empty for the system (CLI, jobs)
+  std::string action;           // e.g. "user.create"
+  std::string detail_json;      // a JSON document, stored as text
+};
+
+// One cash flow for the analytics service: an order (positive amount) or a refund (negative).
+// Cancelled orders are left out; an order with status refunded still counts positive, its
+// refund rows negative.
+struct AnalysisRow {
+  CustomerId customer;
+  UnixMicros placed_at_us = 0;
+  std::int64_t amount_minor = 0;
+  std::string currency;
+};
+
+// A bulk import into one tenant (Store::BeginImport). Add() streams batches into the database
+// (memory stays bounded by the batch, not the import); Commit() makes the whole import visible
+// at once, Abort() (or destroying the importer without Commit) discards all of it.
+// Semantics, counts and errors are those of Store::UpsertOrders applied to the concatenation of
+// all batches, with indexes counted across the whole import; a refund may reference an order
+// earlier in the import. An error from Add() or Commit() aborts the import: later calls answer
+// FailedPrecondition. Not thread-safe: one thread at a time (it may change threads).
+// SQLite: the import holds the database's write lock from BeginImport to Commit/Abort, so other
+// writes wait (up to the busy timeout) meanwhile. PostgreSQL: rows go to a temporary staging
+// table by COPY and are merged at Commit, under the tenant's order-write lock.
+class OrderImporter {
+ public:
+  virtual ~OrderImporter() = default;
+  virtual Status Add(std::span<const OrderInput> batch) = 0;
+  virtual Result<UpsertResult> Commit() = 0;
+  virtual void Abort() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // "sqlite" or "postgresql".
+  virtual std::string_view Backend() const = 0;
+
+  // OK when the database answers a trivial query (for /health/db).
+  virtual Status Ping() = 0;
+
+  // Applies the pending migrations, each in its own transaction, recording (version,
+  // applied_at) in schema_migrations. Idempotent; safe to run from several processes at once
+  // (SQLite: BEGIN IMMEDIATE; PostgreSQL: pg_advisory_xact_lock). FailedPrecondition when the
+  // database is newer than kSchemaVersion.
+  virtual Status Migrate() = 0;
+  // The database's current version (0 for an empty database).
+  virtual Result<int> SchemaVersion() = 0;
+
+  // ---- Tenants and users -------------------------------------------------------------------
+  // Creates a tenant and its owner in one transaction. AlreadyExists when the email is taken
+  // (by any tenant); InvalidArgument for an empty name or email.
+  virtual Result<TenantWithOwner> CreateTenantWithOwner(std::string_view name,
+                                                        std::string_view email,
+                                                        std::string_view password_hash,
+                                                        UnixMicros now) = 0;
+  virtual Result<Tenant> GetTenant(TenantId tenant) = 0;
+
+  // Case-insensitive, across all tenants (the login). NotFound when nobody has that email.
+  virtual Result<User> FindUserByEmail(std::string_view email) = 0;
+  virtual Result<User> GetUser(TenantId tenant, UserId user) = 0;
+  virtual Result<std::vector<User>> ListUsers(TenantId tenant) = 0;  // ascending id
+  // AlreadyExists when the email is taken by anyone; NotFound when the tenant does not exist.
+  virtual Result<User> CreateUser(TenantId tenant, std::string_view email,
+                                  std::string_view password_hash, Role role, UnixMicros now) = 0;
+  // NotFound when the user is not in the tenant. (Rules such as "keep one owner" belong to the
+  // service layer.)
+  virtual Status UpdateUserRole(TenantId tenant, UserId user, Role role) = 0;
+  virtual Status UpdatePasswordHash(TenantId tenant, UserId user,
+                                    std::string_view password_hash) = 0;
+  // Deletes the user and their refresh tokens. NotFound when the user is not in the tenant.
+  virtual Status DeleteUser(TenantId tenant, UserId user) = 0;
+
+  // ---- Refresh tokens (only hashes are stored; security/ makes and hashes them) --------------
+  // NotFound when the user is not in the tenant; AlreadyExists when the hash is already stored.
+  virtual Status InsertRefreshToken(TenantId tenant, UserId user, std::string_view token_hash,
+                                    std::string_view family_id, UnixMicros expires_at,
+                                    UnixMicros now) = 0;
+  // Atomically exchanges the token `old_hash` for `new_hash` (same family, expiring at
+  // new_expires_at) and returns its owner. Unauthenticated when the old token is unknown,
+  // revoked or expired (expires_at <= now). When the old token was ALREADY ROTATED (a replayed,
+  // probably stolen token) the whole family is revoked — committed — and the answer is
+  // Unauthenticated too. Two concurrent rotations of one token: one wins, the other is a reuse.
+  virtual Result<RefreshTokenOwner> RotateRefreshToken(std::string_view old_hash,
+                                                       std::string_view new_hash, UnixMicros now,
+                                                       UnixMicros new_expires_at) = 0;
+  // Logout: marks the token revoked. Idempotent: unknown or already revoked tokens are OK.
+  virtual Status RevokeRefreshToken(std::string_view token_hash, UnixMicros now) = 0;
+  // Revokes every live token of the user (password change, role change, deletion).
+  virtual Status RevokeAllForUser(TenantId tenant, UserId user, UnixMicros now) = 0;
+
+  // ---- Orders and customers ------------------------------------------------------------------
+  // Writes a batch of orders, idempotently on (tenant, source, external_id): a new order is
+  // created, a known order whose fields differ (customer, placed_at, currency, total, status,
+  // refund_of) is updated, an identical one is left alone (unchanged). Customers are created or
+  // found by (tenant, source, customer_external_id); a non-empty email sets the customer's email.
+  // Customer aggregates (first/last order time, order count) count orders that are not refunds
+  // and not cancelled, and stay exact when orders move between customers or change.
+  // A refund (non-empty refund_of) must name an order (not a refund) of the same tenant and
+  // source that exists or comes earlier in the batch.
+  // All-or-nothing: InvalidArgument naming the item index ("orders[3]: ...") for a bad refund
+  // reference or an invalid item (empty source/external_id/customer_external_id, negative total,
+  // currency not 3 upper-case letters); "orders[1] and orders[4] have the same source and
+  // external_id" for duplicates. Any error leaves the database as it was.
+  virtual Result<UpsertResult> UpsertOrders(TenantId tenant, std::span<const OrderInput> orders,
+                                            UnixMicros now) = 0;
+  // The bulk path for large imports (see OrderImporter). `now` stamps created/updated rows.
+  virtual Result<std::unique_ptr<OrderImporter>> BeginImport(TenantId tenant, UnixMicros now) = 0;
+
+  virtual Result<Page<Customer>> ListCustomers(TenantId tenant,
+                                               const ListCustomersOptions& options) = 0;
+  virtual Result<Customer> GetCustomer(TenantId tenant, CustomerId id) = 0;  // NotFound
+  virtual Result<Page<Order>> ListOrders(TenantId tenant, const ListOrdersOptions& options) = 0;
+  virtual Result<Order> GetOrder(TenantId tenant, OrderId id) = 0;  // NotFound
+  virtual Result<std::int64_t> CountOrders(TenantId tenant) = 0;     // orders and refunds
+  virtual Result<std::int64_t> CountCustomers(TenantId tenant) = 0;
+
+  // Streams the tenant's cash flows (see AnalysisRow) ordered by customer, placed_at, order id,
+  // calling `sink` once per row from the calling thread; memory stays bounded. A non-OK Status
+  // from `sink` stops the stream and is returned. The stream reads one consistent snapshot.
+  // `sink` must not call back into this Store (it holds one of its connections).
+  virtual Status StreamOrdersForAnalysis(
+      TenantId tenant, const std::function<Status(const AnalysisRow&)>& sink) = 0;
+
+  // ---- Audit log ---------------------------------------------------------------------------
+  // detail_json must be a JSON document (not validated here; the caller builds it).
+  virtual Status AppendAudit(TenantId tenant, std::optional<UserId> actor,
+                             std::string_view action, std::string_view detail_json,
+                             UnixMicros now) = 0;
+  virtual Result<Page<AuditEntry>> ListAudit(TenantId tenant, const ListAuditOptions& options) = 0;
+};
+
+// Opens a store from a URL:
+//   sqlite:PATH          a file (the parent directory and the file are created if missing);
+//                        sqlite:///abs/path is accepted too
+//   sqlite::memory:      a private in-memory database (tests; one connection)
+//   postgresql://...     or postgres://... (libpq URI syntax)
+// Does not migrate (call Migrate()), but refuses with FailedPrecondition a database whose
+// schema is newer than this binary. InvalidArgument for a malformed or unsupported URL or bad
+// options; Unavailable when the database cannot be reached or opened (the message names host
+// or path, never a password).
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url, const StoreOptions& options = {});
+
+}  // namespace clv::storage
