@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/models/bg_nbd.h"
+#include "engine/models/pareto_nbd.h"
 
 namespace clv::engine {
 namespace {
@@ -31,11 +32,20 @@ Result<std::unique_ptr<PurchaseModel>> MakeBetaGeoEntry(std::span<const double> 
   return std::unique_ptr<PurchaseModel>(std::make_unique<BetaGeoModel>(kVariant, params));
 }
 
-constexpr std::array<ModelEntry, 2> kModels = {{
+Result<PurchaseFit> FitParetoNbdEntry(const RfmData& data, const FitOptions& options) {
+  Result<MleResult> mle = FitParetoNbd(data, options);
+  if (!mle.ok()) return mle.status();
+  Result<std::unique_ptr<PurchaseModel>> model = MakeParetoNbdModel(mle->params);
+  if (!model.ok()) return model.status();
+  return PurchaseFit{std::move(*model), std::move(*mle)};
+}
+
+constexpr std::array<ModelEntry, 3> kModels = {{
     {"bgnbd", 4, &FitBetaGeoEntry<BetaGeoVariant::kBgNbd>,
      &MakeBetaGeoEntry<BetaGeoVariant::kBgNbd>},
     {"mbgnbd", 4, &FitBetaGeoEntry<BetaGeoVariant::kMbgNbd>,
      &MakeBetaGeoEntry<BetaGeoVariant::kMbgNbd>},
+    {"pnbd", 4, &FitParetoNbdEntry, &MakeParetoNbdModel},
 }};
 
 const ModelEntry* Find(std::string_view name) {

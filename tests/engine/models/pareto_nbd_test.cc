@@ -362,3 +362,24 @@ TEST(ParetoNbdTest, RecoversSimulatedParameters) {
 
 }  // namespace
 }  // namespace clv::engine
+
+namespace clv::engine {
+namespace {
+
+TEST(ParetoNbdTest, IsRegisteredAsPnbd) {
+  EXPECT_TRUE(IsPurchaseModel("pnbd"));
+  auto model = MakePurchaseModel("pnbd", std::array<double, 4>{kLifetimes.r, kLifetimes.alpha,
+                                                               kLifetimes.s, kLifetimes.beta});
+  ASSERT_TRUE(model.ok());
+  EXPECT_EQ((*model)->name(), "pnbd");
+  EXPECT_EQ((*model)->param_names(), (std::vector<std::string>{"r", "alpha", "s", "beta"}));
+  EXPECT_DOUBLE_EQ((*model)->ProbabilityAlive(2, 30.43, 38.86),
+                   ParetoNbdProbabilityAlive(kLifetimes, 2, 30.43, 38.86));
+  auto fit = FitPurchaseModel("pnbd", LoadCdnow(), FitOptions{});
+  ASSERT_TRUE(fit.ok());
+  EXPECT_NEAR(fit->mle.report.log_likelihood, -9595.0, 0.1);
+  EXPECT_EQ(fit->model->name(), "pnbd");
+}
+
+}  // namespace
+}  // namespace clv::engine
