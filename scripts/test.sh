@@ -15,6 +15,8 @@ done
 
 eval "$(scripts/services.sh start)"
 trap 'scripts/services.sh stop "$CLV_TEST_SERVICES_DIR"' EXIT
+# The storage contract suite fails (rather than skips) its PostgreSQL instantiation without it.
+export CLV_TEST_REQUIRE_POSTGRES=1
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

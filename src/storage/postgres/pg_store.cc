@@ -1,6 +1,801 @@
 #include "storage/postgres/pg_store.h"
+
+#include "storage/common.h"
+#include "storage/postgres/migrations.h"
+#include "storage/postgres/pg.h"
+
 namespace clv::storage::postgres {
-Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const StoreOptions&) {
-  return Unavailable("postgres: not yet");
+namespace {
+
+using internal::DecodeCursor;
+using internal::EncodeCursor;
+using internal::LowerAscii;
+using internal::ResolveLimit;
+
+// Advisory-lock namespaces ('CLV' in ASCII); the second key is 0 for migrations, the tenant id
+// (folded into int4) for order merges.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(4410454, 0)";
+constexpr const char* kTenantOrderLock =
+    "SELECT pg_advisory_xact_lock(4410455, ($1::bigint % 2147483647)::int)";
+
+// Per-connection staging tables for order writes; ON COMMIT DELETE ROWS empties them at the end
+// of every transaction, so they are created once per connection and reused (no catalog churn).
+constexpr const char* kCreateStaging = R"sql(
+CREATE TEMP TABLE IF NOT EXISTS clv_stage (
+  seq BIGINT NOT NULL, source TEXT NOT NULL, external_id TEXT NOT NULL,
+  customer_external_id TEXT NOT NULL, email TEXT NOT NULL, placed_at BIGINT NOT NULL,
+  currency TEXT NOT NULL, total_minor BIGINT NOT NULL, status TEXT NOT NULL,
+  refund_of TEXT NOT NULL
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS clv_affected (id BIGINT PRIMARY KEY) ON COMMIT DELETE ROWS;
+)sql";
+
+constexpr const char* kCopyStage =
+    "COPY clv_stage (seq, source, external_id, customer_external_id, email, placed_at, "
+    "currency, total_minor, status, refund_of) FROM STDIN";
+
+// The set-based merge, in steps; $1 = tenant, $2 = now.
+constexpr const char* kFindDuplicate =
+    "SELECT min(seq), max(seq), source, external_id FROM clv_stage "
+    "GROUP BY source, external_id HAVING count(*) > 1 ORDER BY max(seq) LIMIT 1";
+constexpr const char* kFindBadRefund = R"sql(
+SELECT s.seq FROM clv_stage s
+WHERE s.refund_of <> ''
+  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = $1 AND o.source = s.source
+                  AND o.external_id = s.refund_of AND o.kind = 'order')
+  AND NOT EXISTS (SELECT 1 FROM clv_stage p WHERE p.source = s.source
+                  AND p.external_id = s.refund_of AND p.refund_of = '' AND p.seq < s.seq)
+ORDER BY s.seq LIMIT 1
+)sql";
+// The last non-empty email of each customer wins, as if the rows were applied in order.
+constexpr const char* kUpsertCustomers = R"sql(
+INSERT INTO customers AS c (tenant_id, source, external_id, email, order_count, created_at)
+SELECT DISTINCT ON (source, customer_external_id) $1, source, customer_external_id, email, 0, $2
+FROM clv_stage
+ORDER BY source, customer_external_id, (email <> '') DESC, seq DESC
+ON CONFLICT (tenant_id, source, external_id) DO UPDATE SET email = excluded.email
+WHERE excluded.email <> '' AND excluded.email <> c.email
+)sql";
+// Previous customers of orders that move to another customer need their aggregates redone.
+constexpr const char* kOldCustomersOfMovedOrders = R"sql(
+INSERT INTO clv_affected (id)
+SELECT DISTINCT o.customer_id FROM clv_stage s
+JOIN orders o ON o.tenant_id = $1 AND o.source = s.source AND o.external_id = s.external_id
+JOIN customers c ON c.tenant_id = $1 AND c.source = s.source
+                AND c.external_id = s.customer_external_id
+WHERE o.customer_id <> c.id
+ON CONFLICT DO NOTHING
+)sql";
+// Orders first, then refunds (which reference orders of the same batch). A row counts as
+// updated only when something differs; `xmax = 0` tells an insert from an update.
+#define CLV_MERGE(KIND, REFUND_JOIN, REFUND_ID, FILTER)                                       \
+  "WITH m AS ("                                                                               \
+  " INSERT INTO orders AS o (tenant_id, source, external_id, customer_id, placed_at,"         \
+  "   currency, total_minor, status, refund_of_order_id, kind, created_at, updated_at)"       \
+  " SELECT $1, s.source, s.external_id, c.id, s.placed_at, s.currency, s.total_minor,"        \
+  "   s.status, " REFUND_ID ", '" KIND "', $2, $2"                                            \
+  " FROM clv_stage s"                                                                         \
+  " JOIN customers c ON c.tenant_id = $1 AND c.source = s.source"                             \
+  "   AND c.external_id = s.customer_external_id " REFUND_JOIN " WHERE " FILTER                \
+  " ON CONFLICT (tenant_id, source, external_id) DO UPDATE SET"                               \
+  "   customer_id = excluded.customer_id, placed_at = excluded.placed_at,"                    \
+  "   currency = excluded.currency, total_minor = excluded.total_minor,"                      \
+  "   status = excluded.status, refund_of_order_id = excluded.refund_of_order_id,"            \
+  "   kind = excluded.kind, updated_at = excluded.updated_at"                                 \
+  " WHERE (o.customer_id, o.placed_at, o.currency, o.total_minor, o.status,"                  \
+  "        o.refund_of_order_id, o.kind) IS DISTINCT FROM"                                    \
+  "       (excluded.customer_id, excluded.placed_at, excluded.currency,"                      \
+  "        excluded.total_minor, excluded.status, excluded.refund_of_order_id, excluded.kind)" \
+  " RETURNING (xmax = 0) AS inserted, customer_id"                                            \
+  "), a AS (INSERT INTO clv_affected (id) SELECT DISTINCT customer_id FROM m"                 \
+  "   ON CONFLICT DO NOTHING)"                                                                \
+  " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m"
+constexpr const char* kMergeOrders = CLV_MERGE("order", "", "NULL::bigint", "s.refund_of = ''");
+constexpr const char* kMergeRefunds =
+    CLV_MERGE("refund",
+              "JOIN orders r ON r.tenant_id = $1 AND r.source = s.source"
+              " AND r.external_id = s.refund_of AND r.kind = 'order'",
+              "r.id", "s.refund_of <> ''");
+#undef CLV_MERGE
+constexpr const char* kRecomputeAffected = R"sql(
+UPDATE customers c
+SET order_count = coalesce(a.n, 0), first_order_at = a.first_at, last_order_at = a.last_at
+FROM clv_affected x
+LEFT JOIN (SELECT o.customer_id, count(*) AS n, min(o.placed_at) AS first_at,
+                  max(o.placed_at) AS last_at
+           FROM orders o
+           WHERE o.tenant_id = $1 AND o.kind = 'order' AND o.status <> 'cancelled'
+             AND o.customer_id IN (SELECT id FROM clv_affected)
+           GROUP BY o.customer_id) a ON a.customer_id = x.id
+WHERE c.tenant_id = $1 AND c.id = x.id
+)sql";
+
+#define CLV_CUSTOMER_SELECT                                                          \
+  "SELECT tenant_id, id, source, external_id, email, first_order_at, last_order_at, " \
+  "order_count, created_at FROM customers "
+constexpr const char* kGetCustomer = CLV_CUSTOMER_SELECT "WHERE tenant_id = $1 AND id = $2";
+constexpr const char* kListCustomers = CLV_CUSTOMER_SELECT
+    "WHERE tenant_id = $1 AND id > $2 AND ($4::text IS NULL OR source = $4) "
+    "AND ($5::text IS NULL OR external_id = $5) AND ($6::text IS NULL OR email = $6) "
+    "ORDER BY id LIMIT $3";
+#undef CLV_CUSTOMER_SELECT
+
+#define CLV_ORDER_SELECT                                                                       \
+  "SELECT o.tenant_id, o.id, o.customer_id, o.source, o.external_id, c.external_id, c.email, " \
+  "o.placed_at, o.currency, o.total_minor, o.status, r.external_id, o.created_at, "            \
+  "o.updated_at FROM orders o "                                                                \
+  "JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id "                    \
+  "LEFT JOIN orders r ON r.tenant_id = o.tenant_id AND r.id = o.refund_of_order_id "
+constexpr const char* kGetOrder = CLV_ORDER_SELECT "WHERE o.tenant_id = $1 AND o.id = $2";
+constexpr const char* kListOrders = CLV_ORDER_SELECT
+    "WHERE o.tenant_id = $1 AND o.id > $2 AND ($4::bigint IS NULL OR o.customer_id = $4) "
+    "ORDER BY o.id LIMIT $3";
+#undef CLV_ORDER_SELECT
+
+constexpr const char* kUserSelect =
+    "SELECT tenant_id, id, email, password_hash, role, created_at FROM users ";
+
+Result<User> ReadUser(const PgResult& r, int i) {
+  User u;
+  u.tenant.value = r.Int(i, 0);
+  u.id.value = r.Int(i, 1);
+  u.email = r.Text(i, 2);
+  u.password_hash = r.Text(i, 3);
+  auto role = ParseRole(r.View(i, 4));
+  if (!role) return Internal("postgres: unknown role in users row");
+  u.role = *role;
+  u.created_at_us = r.Int(i, 5);
+  return u;
 }
+
+Customer ReadCustomer(const PgResult& r, int i) {
+  Customer c;
+  c.tenant.value = r.Int(i, 0);
+  c.id.value = r.Int(i, 1);
+  c.source = r.Text(i, 2);
+  c.external_id = r.Text(i, 3);
+  c.email = r.Text(i, 4);
+  c.first_order_at_us = r.Int(i, 5);  // NULL reads as 0
+  c.last_order_at_us = r.Int(i, 6);
+  c.order_count = r.Int(i, 7);
+  c.created_at_us = r.Int(i, 8);
+  return c;
 }
+
+Result<Order> ReadOrder(const PgResult& r, int i) {
+  Order o;
+  o.tenant.value = r.Int(i, 0);
+  o.id.value = r.Int(i, 1);
+  o.customer.value = r.Int(i, 2);
+  o.data.source = r.Text(i, 3);
+  o.data.external_id = r.Text(i, 4);
+  o.data.customer_external_id = r.Text(i, 5);
+  o.data.email = r.Text(i, 6);
+  o.data.placed_at_us = r.Int(i, 7);
+  o.data.currency = r.Text(i, 8);
+  o.data.total_minor = r.Int(i, 9);
+  auto status = ParseOrderStatus(r.View(i, 10));
+  if (!status) return Internal("postgres: unknown status in orders row");
+  o.data.status = *status;
+  o.data.refund_of = r.Text(i, 11);
+  o.created_at_us = r.Int(i, 12);
+  o.updated_at_us = r.Int(i, 13);
+  return o;
+}
+
+// COPY text format: backslash, tab, newline and carriage return are escaped.
+void AppendCopyField(std::string& out, std::string_view v) {
+  for (char ch : v) {
+    switch (ch) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out.push_back(ch);
+    }
+  }
+}
+
+void AppendCopyRow(std::string& out, std::int64_t seq, const OrderInput& o) {
+  out += std::to_string(seq);
+  out.push_back('\t');
+  AppendCopyField(out, o.source);
+  out.push_back('\t');
+  AppendCopyField(out, o.external_id);
+  out.push_back('\t');
+  AppendCopyField(out, o.customer_external_id);
+  out.push_back('\t');
+  AppendCopyField(out, LowerAscii(o.email));
+  out.push_back('\t');
+  out += std::to_string(o.placed_at_us);
+  out.push_back('\t');
+  AppendCopyField(out, o.currency);
+  out.push_back('\t');
+  out += std::to_string(o.total_minor);
+  out.push_back('\t');
+  out += OrderStatusName(o.status);
+  out.push_back('\t');
+  AppendCopyField(out, o.refund_of);
+  out.push_back('\n');
+}
+
+// Streams validated rows into clv_stage (COPY must already be open), in ~1 MiB messages.
+Status CopyRows(PgConn& conn, std::span<const OrderInput> orders, std::int64_t first_seq) {
+  std::string buf;
+  buf.reserve(1 << 20);
+  for (std::size_t i = 0; i < orders.size(); ++i) {
+    AppendCopyRow(buf, first_seq + static_cast<std::int64_t>(i), orders[i]);
+    if (buf.size() >= (1 << 20) - 4096) {
+      CLV_RETURN_IF_ERROR(conn.CopyPut(buf));
+      buf.clear();
+    }
+  }
+  if (!buf.empty()) CLV_RETURN_IF_ERROR(conn.CopyPut(buf));
+  return Status::Ok();
+}
+
+Status EnsureStaging(PgConn& conn) {
+  if (conn.staging_ready) return Status::Ok();
+  CLV_RETURN_IF_ERROR(conn.Command(kCreateStaging));
+  conn.staging_ready = true;
+  return Status::Ok();
+}
+
+// Merges clv_stage into orders and customers for `tenant`, inside the caller's transaction.
+// `staged` is the number of staged rows; `check_duplicates` is false when the caller already
+// ruled them out; `orders_for_errors` resolves an index to its order for messages (may be
+// empty, then the messages are built from the staged row).
+Result<UpsertResult> Merge(PgConn& conn, TenantId tenant, UnixMicros now, std::int64_t staged,
+                           bool check_duplicates, bool want_affected_ids,
+                           std::span<const OrderInput> orders_for_errors) {
+  const std::vector<Param> tenant_now = {P(tenant.value), P(now)};
+  const std::vector<Param> tenant_only = {P(tenant.value)};
+  // One order writer per tenant at a time keeps customer aggregates exact under concurrency.
+  CLV_RETURN_IF_ERROR(conn.Exec(kTenantOrderLock, tenant_only).status());
+  {
+    CLV_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT 1 FROM tenants WHERE id = $1", tenant_only));
+    if (r.rows() == 0) return NotFound("tenant " + std::to_string(tenant.value) + " does not exist");
+  }
+  auto order_at = [&](const PgResult& r, int col, const char* sql_key) -> Result<OrderInput> {
+    const std::int64_t seq = r.Int(0, col);
+    if (seq >= 0 && seq < static_cast<std::int64_t>(orders_for_errors.size()))
+      return orders_for_errors[static_cast<std::size_t>(seq)];
+    CLV_ASSIGN_OR_RETURN(PgResult row,
+                         conn.Exec(sql_key, {P(seq)}));
+    if (row.rows() == 0) return Internal("postgres: staged row vanished");
+    OrderInput o;
+    o.source = row.Text(0, 0);
+    o.external_id = row.Text(0, 1);
+    o.refund_of = row.Text(0, 2);
+    return o;
+  };
+  constexpr const char* kStagedRow =
+      "SELECT source, external_id, refund_of FROM clv_stage WHERE seq = $1";
+  if (check_duplicates) {
+    CLV_ASSIGN_OR_RETURN(PgResult r, conn.Exec(kFindDuplicate));
+    if (r.rows() > 0) {
+      CLV_ASSIGN_OR_RETURN(OrderInput o, order_at(r, 1, kStagedRow));
+      return internal::DuplicateError(r.Int(0, 0), r.Int(0, 1), o);
+    }
+  }
+  {
+    CLV_ASSIGN_OR_RETURN(PgResult r, conn.Exec(kFindBadRefund, tenant_only));
+    if (r.rows() > 0) {
+      CLV_ASSIGN_OR_RETURN(OrderInput o, order_at(r, 0, kStagedRow));
+      return internal::RefundTargetError(r.Int(0, 0), o);
+    }
+  }
+  CLV_RETURN_IF_ERROR(conn.Exec(kUpsertCustomers, tenant_now).status());
+  CLV_RETURN_IF_ERROR(conn.Exec(kOldCustomersOfMovedOrders, tenant_only).status());
+  UpsertResult out;
+  for (const char* sql : {kMergeOrders, kMergeRefunds}) {
+    CLV_ASSIGN_OR_RETURN(PgResult r, conn.Exec(sql, tenant_now));
+    out.created += r.Int(0, 0);
+    out.updated += r.Int(0, 1);
+  }
+  out.unchanged = staged - out.created - out.updated;
+  CLV_RETURN_IF_ERROR(conn.Exec(kRecomputeAffected, tenant_only).status());
+  if (want_affected_ids) {
+    CLV_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT id FROM clv_affected ORDER BY id"));
+    out.affected_customers.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) out.affected_customers.push_back(CustomerId{r.Int(i, 0)});
+  }
+  return out;
+}
+
+class PgImporter final : public OrderImporter {
+ public:
+  PgImporter(PgPool::Lease lease, TenantId tenant, UnixMicros now)
+      : lease_(std::move(lease)), tenant_(tenant), now_(now) {}
+  ~PgImporter() override { Abort(); }
+
+  Status Begin() {
+    Status s = lease_->Command("BEGIN");
+    if (s.ok()) s = EnsureStaging(*lease_);
+    // Bigger sort/hash memory for the merge of a large import, this transaction only.
+    if (s.ok()) s = lease_->Command("SET LOCAL work_mem = '128MB'");
+    if (s.ok()) {
+      CLV_ASSIGN_OR_RETURN(PgResult r,
+                           lease_->Exec("SELECT 1 FROM tenants WHERE id = $1", {P(tenant_.value)}));
+      if (r.rows() == 0) s = NotFound("tenant " + std::to_string(tenant_.value) + " does not exist");
+    }
+    if (s.ok()) s = lease_->CopyBegin(kCopyStage);
+    if (!s.ok()) return Fail(s);
+    open_ = true;
+    return Status::Ok();
+  }
+
+  Status Add(std::span<const OrderInput> batch) override {
+    if (!open_) return FailedPrecondition("the import is no longer open");
+    Status s = internal::ValidateBatch(batch, next_seq_);
+    if (s.ok()) s = CopyRows(*lease_, batch, next_seq_);
+    if (!s.ok()) return Fail(s);
+    next_seq_ += static_cast<std::int64_t>(batch.size());
+    return Status::Ok();
+  }
+
+  Result<UpsertResult> Commit() override {
+    if (!open_) return FailedPrecondition("the import is no longer open");
+    Status s = lease_->CopyEnd();
+    if (s.ok()) s = lease_->Command("ANALYZE clv_stage");  // plans for a million rows, not ten
+    if (!s.ok()) return Fail(s);
+    auto merged = Merge(*lease_, tenant_, now_, next_seq_, /*check_duplicates=*/true,
+                        /*want_affected_ids=*/true, {});
+    if (!merged.ok()) return Fail(merged.status());
+    s = lease_->Command("COMMIT");
+    if (!s.ok()) return Fail(s);
+    open_ = false;
+    return merged;
+  }
+
+  void Abort() override {
+    if (!open_ && closed_) return;
+    lease_->AbandonCopy();
+    (void)lease_->Command("ROLLBACK");
+    open_ = false;
+    closed_ = true;
+  }
+
+ private:
+  Status Fail(Status s) {
+    Abort();
+    return s;
+  }
+  PgPool::Lease lease_;
+  const TenantId tenant_;
+  const UnixMicros now_;
+  std::int64_t next_seq_ = 0;
+  bool open_ = false;
+  bool closed_ = false;
+};
+
+class PgStore final : public Store {
+ public:
+  PgStore(const std::string& url, const StoreOptions& options)
+      : pool_(url, options.pool_size, options.busy_timeout_ms, options.connect_timeout_s) {}
+
+  PgPool& pool() { return pool_; }
+  std::string_view Backend() const override { return "postgresql"; }
+
+  // Runs `body` in a transaction on a pooled connection; commits when it returns OK.
+  template <typename Body>
+  Status Txn(Body&& body) {
+    CLV_ASSIGN_OR_RETURN(PgPool::Lease c, pool_.Acquire());
+    CLV_RETURN_IF_ERROR(c->Command("BEGIN"));
+    Status s = body(*c);
+    if (s.ok()) s = c->Command("COMMIT");
+    if (!s.ok()) (void)c->Command("ROLLBACK");
+    return s;
+  }
+
+  // One statement outside an explicit transaction.
+  Result<PgResult> Query(const char* sql, const std::vector<Param>& params) {
+    CLV_ASSIGN_OR_RETURN(PgPool::Lease c, pool_.Acquire());
+    return c->Exec(sql, params);
+  }
+
+  Status Ping() override { return Query("SELECT 1", {}).status(); }
+
+  static Result<int> ReadVersion(PgConn& c) {
+    CLV_ASSIGN_OR_RETURN(PgResult has,
+                         c.Exec("SELECT to_regclass('schema_migrations') IS NOT NULL"));
+    if (has.View(0, 0) != "t") return 0;
+    CLV_ASSIGN_OR_RETURN(PgResult r, c.Exec("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+    return static_cast<int>(r.Int(0, 0));
+  }
+
+  Result<int> SchemaVersion() override {
+    CLV_ASSIGN_OR_RETURN(PgPool::Lease c, pool_.Acquire());
+    return ReadVersion(*c);
+  }
+
+  Status Migrate() override {
+    for (const Migration& m : Migrations()) {
+      CLV_RETURN_IF_ERROR(Txn([&](PgConn& c) -> Status {
+        // Serialises concurrent migrators (several instances starting at once); the lock is
+        // released with the transaction.
+        CLV_RETURN_IF_ERROR(c.Exec(kMigrationLock).status());
+        CLV_RETURN_IF_ERROR(c.Command(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+            "name TEXT NOT NULL, applied_at BIGINT NOT NULL)"));
+        CLV_ASSIGN_OR_RETURN(int current, ReadVersion(c));
+        if (current > kSchemaVersion) return internal::NewerSchemaError(current, kSchemaVersion);
+        if (current >= m.version) return Status::Ok();
+        Status s = c.Command(m.sql);
+        if (!s.ok()) return s.WithContext("migration " + std::to_string(m.version));
+        return c
+            .Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, "
+                  "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint)",
+                  {P(std::int64_t{m.version}), P(m.name)})
+            .status();
+      }));
+    }
+    CLV_ASSIGN_OR_RETURN(int version, SchemaVersion());
+    if (version > kSchemaVersion) return internal::NewerSchemaError(version, kSchemaVersion);
+    return Status::Ok();
+  }
+
+  // ---- Tenants and users ----
+
+  Result<TenantWithOwner> CreateTenantWithOwner(std::string_view name, std::string_view email,
+                                                std::string_view password_hash,
+                                                UnixMicros now) override {
+    if (name.empty()) return InvalidArgument("organization name is empty");
+    if (email.empty()) return InvalidArgument("email is empty");
+    const std::string lower = LowerAscii(email);
+    TenantWithOwner out;
+    CLV_RETURN_IF_ERROR(Txn([&](PgConn& c) -> Status {
+      CLV_ASSIGN_OR_RETURN(PgResult t, c.Exec("INSERT INTO tenants (name, created_at) "
+                                              "VALUES ($1, $2) RETURNING id",
+                                              {P(name), P(now)}));
+      out.tenant = Tenant{TenantId{t.Int(0, 0)}, std::string(name), now};
+      CLV_ASSIGN_OR_RETURN(out.owner,
+                           InsertUser(c, out.tenant.id, lower, password_hash, Role::kOwner, now));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<Tenant> GetTenant(TenantId tenant) override {
+    CLV_ASSIGN_OR_RETURN(PgResult r, Query("SELECT id, name, created_at FROM tenants WHERE id = $1",
+                                           {P(tenant.value)}));
+    if (r.rows() == 0) return NotFound("tenant not found");
+    return Tenant{TenantId{r.Int(0, 0)}, r.Text(0, 1), r.Int(0, 2)};
+  }
+
+  Result<User> FindUserByEmail(std::string_view email) override {
+    return OneUser("SELECT tenant_id, id, email, password_hash, role, created_at FROM users "
+                   "WHERE lower(email) = $1",
+                   {P(LowerAscii(email))});
+  }
+
+  Result<User> GetUser(TenantId tenant, UserId user) override {
+    return OneUser("SELECT tenant_id, id, email, password_hash, role, created_at FROM users "
+                   "WHERE tenant_id = $1 AND id = $2",
+                   {P(tenant.value), P(user.value)});
+  }
+
+  Result<std::vector<User>> ListUsers(TenantId tenant) override {
+    CLV_ASSIGN_OR_RETURN(PgResult r, Query("SELECT tenant_id, id, email, password_hash, role, "
+                                           "created_at FROM users WHERE tenant_id = $1 ORDER BY id",
+                                           {P(tenant.value)}));
+    std::vector<User> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      CLV_ASSIGN_OR_RETURN(User u, ReadUser(r, i));
+      out.push_back(std::move(u));
+    }
+    return out;
+  }
+
+  Result<User> CreateUser(TenantId tenant, std::string_view email, std::string_view password_hash,
+                          Role role, UnixMicros now) override {
+    if (email.empty()) return InvalidArgument("email is empty");
+    const std::string lower = LowerAscii(email);
+    User out;
+    CLV_RETURN_IF_ERROR(Txn([&](PgConn& c) -> Status {
+      CLV_ASSIGN_OR_RETURN(PgResult t, c.Exec("SELECT 1 FROM tenants WHERE id = $1",
+                                              {P(tenant.value)}));
+      if (t.rows() == 0) return NotFound("tenant not found");
+      CLV_ASSIGN_OR_RETURN(out, InsertUser(c, tenant, lower, password_hash, role, now));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Status UpdateUserRole(TenantId tenant, UserId user, Role role) override {
+    return OneRow("UPDATE users SET role = $3 WHERE tenant_id = $1 AND id = $2",
+                  {P(tenant.value), P(user.value), P(RoleName(role))}, "user not found");
+  }
+  Status UpdatePasswordHash(TenantId tenant, UserId user, std::string_view hash) override {
+    return OneRow("UPDATE users SET password_hash = $3 WHERE tenant_id = $1 AND id = $2",
+                  {P(tenant.value), P(user.value), P(hash)}, "user not found");
+  }
+  Status DeleteUser(TenantId tenant, UserId user) override {
+    // refresh_tokens go with the user (ON DELETE CASCADE).
+    return OneRow("DELETE FROM users WHERE tenant_id = $1 AND id = $2",
+                  {P(tenant.value), P(user.value)}, "user not found");
+  }
+
+  // ---- Refresh tokens ----
+
+  Status InsertRefreshToken(TenantId tenant, UserId user, std::string_view token_hash,
+                            std::string_view family_id, UnixMicros expires_at,
+                            UnixMicros now) override {
+    // The composite foreign key (tenant_id, user_id) makes a cross-tenant user impossible.
+    auto r = Query("INSERT INTO refresh_tokens (tenant_id, user_id, token_hash, family_id, "
+                   "expires_at, created_at) SELECT $1, $2, $3, $4, $5, $6 "
+                   "WHERE EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2)",
+                   {P(tenant.value), P(user.value), P(token_hash), P(family_id), P(expires_at),
+                    P(now)});
+    if (r.status().code() == StatusCode::kAlreadyExists)
+      return AlreadyExists("refresh token hash is already stored");
+    CLV_RETURN_IF_ERROR(r.status());
+    if (std::string_view(PQcmdTuples(r->raw())) == "0") return NotFound("user not found");
+    return Status::Ok();
+  }
+
+  Result<RefreshTokenOwner> RotateRefreshToken(std::string_view old_hash,
+                                               std::string_view new_hash, UnixMicros now,
+                                               UnixMicros new_expires_at) override {
+    RefreshTokenOwner owner;
+    bool reused = false;
+    CLV_RETURN_IF_ERROR(Txn([&](PgConn& c) -> Status {
+      // FOR UPDATE: of two concurrent rotations of one token, the second waits and then sees
+      // the token rotated (a reuse).
+      CLV_ASSIGN_OR_RETURN(PgResult t,
+                           c.Exec("SELECT tenant_id, id, user_id, family_id, expires_at, "
+                                  "rotated_at, revoked_at FROM refresh_tokens "
+                                  "WHERE token_hash = $1 FOR UPDATE",
+                                  {P(old_hash)}));
+      if (t.rows() == 0) return Unauthenticated("refresh token is not known");
+      const std::int64_t tenant = t.Int(0, 0), id = t.Int(0, 1), user = t.Int(0, 2);
+      const std::string family = t.Text(0, 3);
+      if (!t.IsNull(0, 5)) {
+        CLV_RETURN_IF_ERROR(c.Exec("UPDATE refresh_tokens SET revoked_at = $3 WHERE tenant_id = "
+                                   "$1 AND family_id = $2 AND revoked_at IS NULL",
+                                   {P(tenant), P(family), P(now)})
+                                .status());
+        reused = true;
+        return Status::Ok();
+      }
+      if (!t.IsNull(0, 6)) return Unauthenticated("refresh token was revoked");
+      if (t.Int(0, 4) <= now) return Unauthenticated("refresh token has expired");
+      CLV_RETURN_IF_ERROR(c.Exec("UPDATE refresh_tokens SET rotated_at = $3 WHERE tenant_id = $1 "
+                                 "AND id = $2",
+                                 {P(tenant), P(id), P(now)})
+                              .status());
+      auto ins = c.Exec("INSERT INTO refresh_tokens (tenant_id, user_id, token_hash, family_id, "
+                        "expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                        {P(tenant), P(user), P(new_hash), P(family), P(new_expires_at), P(now)});
+      if (ins.status().code() == StatusCode::kAlreadyExists)
+        return AlreadyExists("refresh token hash is already stored");
+      CLV_RETURN_IF_ERROR(ins.status());
+      owner = RefreshTokenOwner{TenantId{tenant}, UserId{user}, family};
+      return Status::Ok();
+    }));
+    if (reused) {
+      return Unauthenticated(
+          "refresh token was already used; every session of its family has been revoked");
+    }
+    return owner;
+  }
+
+  Status RevokeRefreshToken(std::string_view token_hash, UnixMicros now) override {
+    return Query("UPDATE refresh_tokens SET revoked_at = $2 WHERE token_hash = $1 AND "
+                 "revoked_at IS NULL",
+                 {P(token_hash), P(now)})
+        .status();
+  }
+
+  Status RevokeAllForUser(TenantId tenant, UserId user, UnixMicros now) override {
+    return Query("UPDATE refresh_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND "
+                 "user_id = $2 AND revoked_at IS NULL",
+                 {P(tenant.value), P(user.value), P(now)})
+        .status();
+  }
+
+  // ---- Orders ----
+
+  Result<UpsertResult> UpsertOrders(TenantId tenant, std::span<const OrderInput> orders,
+                                    UnixMicros now) override {
+    CLV_RETURN_IF_ERROR(internal::ValidateBatch(orders, 0));
+    UpsertResult out;
+    CLV_RETURN_IF_ERROR(Txn([&](PgConn& c) -> Status {
+      CLV_RETURN_IF_ERROR(EnsureStaging(c));
+      CLV_RETURN_IF_ERROR(c.CopyBegin(kCopyStage));
+      Status s = CopyRows(c, orders, 0);
+      if (!s.ok()) {
+        c.AbandonCopy();
+        return s;
+      }
+      CLV_RETURN_IF_ERROR(c.CopyEnd());
+      CLV_ASSIGN_OR_RETURN(out, Merge(c, tenant, now, static_cast<std::int64_t>(orders.size()),
+                                      /*check_duplicates=*/false, /*want_affected_ids=*/true,
+                                      orders));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::unique_ptr<OrderImporter>> BeginImport(TenantId tenant, UnixMicros now) override {
+    CLV_ASSIGN_OR_RETURN(PgPool::Lease c, pool_.Acquire());
+    auto importer = std::make_unique<PgImporter>(std::move(c), tenant, now);
+    CLV_RETURN_IF_ERROR(importer->Begin());
+    return std::unique_ptr<OrderImporter>(std::move(importer));
+  }
+
+  Result<Page<Customer>> ListCustomers(TenantId tenant,
+                                       const ListCustomersOptions& options) override {
+    CLV_ASSIGN_OR_RETURN(int limit, ResolveLimit(options.limit));
+    CLV_ASSIGN_OR_RETURN(std::int64_t after, DecodeCursor(options.cursor));
+    Param email;
+    if (options.email) email = LowerAscii(*options.email);
+    CLV_ASSIGN_OR_RETURN(PgResult r, Query(kListCustomers,
+                                           {P(tenant.value), P(after), P(std::int64_t{limit} + 1),
+                                            options.source, options.external_id, email}));
+    Page<Customer> page;
+    for (int i = 0; i < r.rows(); ++i) page.items.push_back(ReadCustomer(r, i));
+    if (page.items.size() > static_cast<std::size_t>(limit)) {
+      page.items.pop_back();
+      page.next_cursor = EncodeCursor(page.items.back().id.value);
+    }
+    return page;
+  }
+
+  Result<Customer> GetCustomer(TenantId tenant, CustomerId id) override {
+    CLV_ASSIGN_OR_RETURN(PgResult r, Query(kGetCustomer, {P(tenant.value), P(id.value)}));
+    if (r.rows() == 0) return NotFound("customer not found");
+    return ReadCustomer(r, 0);
+  }
+
+  Result<Page<Order>> ListOrders(TenantId tenant, const ListOrdersOptions& options) override {
+    CLV_ASSIGN_OR_RETURN(int limit, ResolveLimit(options.limit));
+    CLV_ASSIGN_OR_RETURN(std::int64_t after, DecodeCursor(options.cursor));
+    Param customer;
+    if (options.customer) customer = P(options.customer->value);
+    CLV_ASSIGN_OR_RETURN(PgResult r, Query(kListOrders, {P(tenant.value), P(after),
+                                                         P(std::int64_t{limit} + 1), customer}));
+    Page<Order> page;
+    for (int i = 0; i < r.rows(); ++i) {
+      CLV_ASSIGN_OR_RETURN(Order o, ReadOrder(r, i));
+      page.items.push_back(std::move(o));
+    }
+    if (page.items.size() > static_cast<std::size_t>(limit)) {
+      page.items.pop_back();
+      page.next_cursor = EncodeCursor(page.items.back().id.value);
+    }
+    return page;
+  }
+
+  Result<Order> GetOrder(TenantId tenant, OrderId id) override {
+    CLV_ASSIGN_OR_RETURN(PgResult r, Query(kGetOrder, {P(tenant.value), P(id.value)}));
+    if (r.rows() == 0) return NotFound("order not found");
+    return ReadOrder(r, 0);
+  }
+
+  Result<std::int64_t> CountOrders(TenantId tenant) override {
+    CLV_ASSIGN_OR_RETURN(PgResult r, Query("SELECT count(*) FROM orders WHERE tenant_id = $1",
+                                           {P(tenant.value)}));
+    return r.Int(0, 0);
+  }
+  Result<std::int64_t> CountCustomers(TenantId tenant) override {
+    CLV_ASSIGN_OR_RETURN(PgResult r, Query("SELECT count(*) FROM customers WHERE tenant_id = $1",
+                                           {P(tenant.value)}));
+    return r.Int(0, 0);
+  }
+
+  Status StreamOrdersForAnalysis(
+      TenantId tenant, const std::function<Status(const AnalysisRow&)>& sink) override {
+    // A cursor in a read-only transaction: one snapshot, fetched 10,000 rows at a time.
+    return Txn([&](PgConn& c) -> Status {
+      CLV_RETURN_IF_ERROR(
+          c.Exec("DECLARE clv_analysis NO SCROLL CURSOR FOR "
+                 "SELECT customer_id, placed_at, "
+                 "CASE WHEN kind = 'refund' THEN -total_minor ELSE total_minor END, currency "
+                 "FROM orders WHERE tenant_id = $1 AND status <> 'cancelled' "
+                 "ORDER BY customer_id, placed_at, id",
+                 {P(tenant.value)})
+              .status());
+      AnalysisRow row;
+      while (true) {
+        CLV_ASSIGN_OR_RETURN(PgResult r, c.Exec("FETCH 10000 FROM clv_analysis"));
+        if (r.rows() == 0) break;
+        for (int i = 0; i < r.rows(); ++i) {
+          row.customer.value = r.Int(i, 0);
+          row.placed_at_us = r.Int(i, 1);
+          row.amount_minor = r.Int(i, 2);
+          row.currency.assign(r.View(i, 3));
+          CLV_RETURN_IF_ERROR(sink(row));
+        }
+      }
+      return c.Command("CLOSE clv_analysis");
+    });
+  }
+
+  Status AppendAudit(TenantId tenant, std::optional<UserId> actor, std::string_view action,
+                     std::string_view detail_json, UnixMicros now) override {
+    auto r = Query("INSERT INTO audit_log (tenant_id, at, actor_user_id, action, detail) "
+                   "SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $1)",
+                   {P(tenant.value), P(now),
+                    actor ? P(actor->value) : Param(), P(action), P(detail_json)});
+    CLV_RETURN_IF_ERROR(r.status());
+    if (std::string_view(PQcmdTuples(r->raw())) == "0") return NotFound("tenant not found");
+    return Status::Ok();
+  }
+
+  Result<Page<AuditEntry>> ListAudit(TenantId tenant, const ListAuditOptions& options) override {
+    CLV_ASSIGN_OR_RETURN(int limit, ResolveLimit(options.limit));
+    CLV_ASSIGN_OR_RETURN(std::int64_t after, DecodeCursor(options.cursor));
+    CLV_ASSIGN_OR_RETURN(PgResult r,
+                         Query("SELECT tenant_id, id, at, actor_user_id, action, detail FROM "
+                               "audit_log WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                               {P(tenant.value), P(after), P(std::int64_t{limit} + 1)}));
+    Page<AuditEntry> page;
+    for (int i = 0; i < r.rows(); ++i) {
+      AuditEntry e;
+      e.tenant.value = r.Int(i, 0);
+      e.id = r.Int(i, 1);
+      e.at_us = r.Int(i, 2);
+      if (!r.IsNull(i, 3)) e.actor = UserId{r.Int(i, 3)};
+      e.action = r.Text(i, 4);
+      e.detail_json = r.Text(i, 5);
+      page.items.push_back(std::move(e));
+    }
+    if (page.items.size() > static_cast<std::size_t>(limit)) {
+      page.items.pop_back();
+      page.next_cursor = EncodeCursor(page.items.back().id);
+    }
+    return page;
+  }
+
+ private:
+  Result<User> OneUser(const char* sql, const std::vector<Param>& params) {
+    CLV_ASSIGN_OR_RETURN(PgResult r, Query(sql, params));
+    if (r.rows() == 0) return NotFound("user not found");
+    return ReadUser(r, 0);
+  }
+
+  Status OneRow(const char* sql, const std::vector<Param>& params, const char* not_found) {
+    CLV_ASSIGN_OR_RETURN(PgResult r, Query(sql, params));
+    if (std::string_view(PQcmdTuples(r.raw())) == "0") return NotFound(not_found);
+    return Status::Ok();
+  }
+
+  static Result<User> InsertUser(PgConn& c, TenantId tenant, const std::string& lower_email,
+                                 std::string_view password_hash, Role role, UnixMicros now) {
+    auto r = c.Exec("INSERT INTO users (tenant_id, email, password_hash, role, created_at) "
+                    "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    {P(tenant.value), P(lower_email), P(password_hash), P(RoleName(role)), P(now)});
+    if (r.status().code() == StatusCode::kAlreadyExists)
+      return AlreadyExists("email is already registered");
+    CLV_RETURN_IF_ERROR(r.status());
+    return User{tenant, UserId{r->Int(0, 0)}, lower_email, std::string(password_hash), role, now};
+  }
+
+  PgPool pool_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
+                                                 const StoreOptions& options) {
+  if (options.pool_size < 1) return InvalidArgument("pool_size must be at least 1");
+  char* err = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(url.c_str(), &err);
+  if (!parsed) {
+    std::string msg = err ? err : "malformed";
+    PQfreemem(err);
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    return InvalidArgument("malformed PostgreSQL URL: " + msg);
+  }
+  PQconninfoFree(parsed);
+  // Connect once now, so that a wrong address fails at start-up with a clear message.
+  CLV_ASSIGN_OR_RETURN(std::unique_ptr<PgConn> first, PgConn::Connect(url, options.connect_timeout_s));
+  auto store = std::make_unique<PgStore>(url, options);
+  CLV_ASSIGN_OR_RETURN(int version, PgStore::ReadVersion(*first));
+  if (version > kSchemaVersion) return internal::NewerSchemaError(version, kSchemaVersion);
+  store->pool().Put(std::move(first));
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace clv::storage::postgres

@@ -1,0 +1,174 @@
+#include "storage/postgres/pg.h"
+
+#include <charconv>
+#include <chrono>
+
+namespace clv::storage::postgres {
+namespace {
+
+void IgnoreNotice(void*, const char*) {}
+
+std::string Describe(PGconn* c) {
+  std::string host = PQhost(c) ? PQhost(c) : "?";
+  std::string port = PQport(c) ? PQport(c) : "?";
+  std::string db = PQdb(c) ? PQdb(c) : "?";
+  return host + ":" + port + "/" + db;
+}
+
+std::string TrimmedError(PGconn* c) {
+  std::string msg = PQerrorMessage(c);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  return msg;
+}
+
+}  // namespace
+
+std::int64_t PgResult::Int(int row, int col) const {
+  std::string_view v = View(row, col);
+  std::int64_t out = 0;
+  std::from_chars(v.data(), v.data() + v.size(), out);
+  return out;
+}
+
+Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& url, int connect_timeout_s) {
+  // Keywords before "dbname" are defaults that the URL (expanded from dbname) overrides.
+  const std::string timeout = std::to_string(connect_timeout_s);
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {timeout.c_str(), "clv", url.c_str(), nullptr};
+  PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (!c) return Unavailable("postgres: out of memory while connecting");
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string msg = "cannot connect to PostgreSQL at " + Describe(c) + ": " + TrimmedError(c);
+    PQfinish(c);
+    return Unavailable(msg);
+  }
+  PQsetNoticeProcessor(c, &IgnoreNotice, nullptr);
+  std::unique_ptr<PgConn> conn(new PgConn(c));
+  // UTC and a fixed encoding so nothing depends on the server's defaults.
+  CLV_RETURN_IF_ERROR(
+      conn->Command("SET client_min_messages = warning; SET TIME ZONE 'UTC'; "
+                    "SET client_encoding = 'UTF8'"));
+  return conn;
+}
+
+PgConn::~PgConn() { PQfinish(c_); }
+
+bool PgConn::healthy() const { return PQstatus(c_) == CONNECTION_OK; }
+bool PgConn::idle_outside_transaction() const {
+  return PQtransactionStatus(c_) == PQTRANS_IDLE;
+}
+
+Status PgConn::Error(PGresult* r, std::string_view what) const {
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  std::string sqlstate = state ? state : "";
+  std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  if (msg.empty()) msg = TrimmedError(c_);
+  const std::string full = "postgres " + std::string(what) + ": " + msg;
+  if (!healthy() || sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P03")
+    return Unavailable("lost the PostgreSQL connection: " + msg);
+  if (sqlstate == "23505") return AlreadyExists(full);
+  if (sqlstate == "42P01") return FailedPrecondition("the database has no schema; run `clv migrate` (" + full + ")");
+  if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03")
+    return Unavailable("PostgreSQL transaction conflict; retry (" + full + ")");
+  return Internal(full);
+}
+
+Result<PgResult> PgConn::Exec(const char* sql, const std::vector<Param>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+  PgResult r(PQexecParams(c_, sql, static_cast<int>(params.size()), nullptr, values.data(),
+                          nullptr, nullptr, 0));
+  const ExecStatusType st = r.raw() ? PQresultStatus(r.raw()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return Error(r.raw(), "query");
+  return r;
+}
+
+Status PgConn::Command(const char* sql) {
+  PgResult r(PQexec(c_, sql));
+  const ExecStatusType st = r.raw() ? PQresultStatus(r.raw()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return Error(r.raw(), "command");
+  return Status::Ok();
+}
+
+Status PgConn::CopyBegin(const char* sql) {
+  PgResult r(PQexec(c_, sql));
+  if (!r.raw() || PQresultStatus(r.raw()) != PGRES_COPY_IN) return Error(r.raw(), "copy");
+  return Status::Ok();
+}
+
+Status PgConn::CopyPut(std::string_view data) {
+  if (PQputCopyData(c_, data.data(), static_cast<int>(data.size())) != 1)
+    return Error(nullptr, "copy data");
+  return Status::Ok();
+}
+
+Status PgConn::CopyEnd() {
+  if (PQputCopyEnd(c_, nullptr) != 1) return Error(nullptr, "copy end");
+  Status s;
+  while (PGresult* raw = PQgetResult(c_)) {
+    PgResult r(raw);
+    if (PQresultStatus(raw) != PGRES_COMMAND_OK && s.ok()) s = Error(raw, "copy");
+  }
+  return s;
+}
+
+void PgConn::AbandonCopy() {
+  if (PQtransactionStatus(c_) != PQTRANS_ACTIVE) return;
+  PQputCopyEnd(c_, "aborted by clv");
+  while (PGresult* raw = PQgetResult(c_)) PQclear(raw);
+}
+
+Result<PgPool::Lease> PgPool::Acquire() {
+  {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, std::chrono::milliseconds(wait_ms_),
+                      [&] { return !idle_.empty() || open_ < size_; })) {
+      return Unavailable("all " + std::to_string(size_) +
+                         " PostgreSQL connections are busy; retry later");
+    }
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(conn));
+    }
+    ++open_;
+  }
+  auto conn = PgConn::Connect(url_, connect_timeout_s_);
+  if (!conn.ok()) {
+    {
+      std::lock_guard lock(mu_);
+      --open_;
+    }
+    cv_.notify_one();
+    return conn.status();
+  }
+  return Lease(this, std::move(conn).value());
+}
+
+void PgPool::Release(std::unique_ptr<PgConn> conn) {
+  conn->AbandonCopy();
+  if (conn->healthy() && !conn->idle_outside_transaction()) (void)conn->Command("ROLLBACK");
+  const bool keep = conn->healthy() && conn->idle_outside_transaction();
+  if (!keep) conn.reset();  // closes it; the next Acquire opens a fresh one
+  {
+    std::lock_guard lock(mu_);
+    if (keep) {
+      idle_.push_back(std::move(conn));
+    } else {
+      --open_;
+    }
+  }
+  cv_.notify_one();
+}
+
+void PgPool::Put(std::unique_ptr<PgConn> conn) {
+  {
+    std::lock_guard lock(mu_);
+    ++open_;
+  }
+  Release(std::move(conn));
+}
+
+}  // namespace clv::storage::postgres

@@ -1,0 +1,118 @@
+// A small RAII layer over libpq: results, connections (parameterised statements, COPY) and a
+// bounded connection pool. Internal to storage/postgres.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace clv::storage::postgres {
+
+// Owns a PGresult.
+class PgResult {
+ public:
+  PgResult() = default;
+  explicit PgResult(PGresult* r) : r_(r, &PQclear) {}
+  int rows() const { return r_ ? PQntuples(r_.get()) : 0; }
+  bool IsNull(int row, int col) const { return PQgetisnull(r_.get(), row, col); }
+  std::string_view View(int row, int col) const {
+    return {PQgetvalue(r_.get(), row, col),
+            static_cast<std::size_t>(PQgetlength(r_.get(), row, col))};
+  }
+  std::string Text(int row, int col) const { return std::string(View(row, col)); }
+  std::int64_t Int(int row, int col) const;  // 0 for NULL
+  PGresult* raw() const { return r_.get(); }
+
+ private:
+  std::unique_ptr<PGresult, void (*)(PGresult*)> r_{nullptr, &PQclear};
+};
+
+// A text parameter; std::nullopt is SQL NULL.
+using Param = std::optional<std::string>;
+inline Param P(std::int64_t v) { return std::to_string(v); }
+inline Param P(std::string_view v) { return std::string(v); }
+inline Param P(const char* v) { return std::string(v); }
+inline Param P(std::optional<std::int64_t> v) { return v ? P(*v) : std::nullopt; }
+
+class PgConn {
+ public:
+  // Unavailable (naming host, port and database, never the password) when it cannot connect.
+  static Result<std::unique_ptr<PgConn>> Connect(const std::string& url, int connect_timeout_s);
+  ~PgConn();
+  PgConn(const PgConn&) = delete;
+  PgConn& operator=(const PgConn&) = delete;
+
+  // One parameterised statement (PQexecParams; values always travel separately from the SQL).
+  Result<PgResult> Exec(const char* sql, const std::vector<Param>& params = {});
+  // Statements without parameters (may be several); for BEGIN/COMMIT and DDL.
+  Status Command(const char* sql);
+
+  // COPY ... FROM STDIN: Begin, Put (buffers), End.
+  Status CopyBegin(const char* sql);
+  Status CopyPut(std::string_view data);
+  Status CopyEnd();
+  // Ends a COPY in progress with an error (the server discards its rows) and drains results.
+  void AbandonCopy();
+
+  bool healthy() const;
+  bool idle_outside_transaction() const;
+  bool staging_ready = false;  // the per-connection temp tables exist
+
+  // The Status for a failed result: 23505 -> AlreadyExists, 42P01 -> FailedPrecondition (no
+  // schema), connection loss, serialization failures and deadlocks -> Unavailable.
+  Status Error(PGresult* r, std::string_view what) const;
+
+ private:
+  explicit PgConn(PGconn* c) : c_(c) {}
+  PGconn* c_;
+};
+
+// Up to `size` connections, opened lazily; Acquire waits up to `wait_ms` for a free one.
+class PgPool {
+ public:
+  PgPool(std::string url, int size, int wait_ms, int connect_timeout_s)
+      : url_(std::move(url)), size_(size), wait_ms_(wait_ms),
+        connect_timeout_s_(connect_timeout_s) {}
+
+  class Lease {
+   public:
+    Lease(PgPool* pool, std::unique_ptr<PgConn> conn) : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&& o) noexcept : pool_(o.pool_), conn_(std::move(o.conn_)) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (conn_) pool_->Release(std::move(conn_));
+    }
+    PgConn* operator->() const { return conn_.get(); }
+    PgConn& operator*() const { return *conn_; }
+
+   private:
+    PgPool* pool_;
+    std::unique_ptr<PgConn> conn_;
+  };
+
+  Result<Lease> Acquire();
+  // Hands a connection back: one left in a transaction is rolled back, a broken one closed.
+  void Release(std::unique_ptr<PgConn> conn);
+  void Put(std::unique_ptr<PgConn> conn);  // adds an already-open connection (counts as open)
+
+ private:
+  const std::string url_;
+  const int size_;
+  const int wait_ms_;
+  const int connect_timeout_s_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<PgConn>> idle_;
+  int open_ = 0;
+};
+
+}  // namespace clv::storage::postgres
