@@ -309,7 +309,10 @@ Status ParseCorsOrigins(std::string_view value, Config& config) {
         Trim(value.substr(start, comma == std::string_view::npos ? value.npos : comma - start));
     start = comma == std::string_view::npos ? value.size() + 1 : comma + 1;
     if (item.empty()) continue;
+    // Origins compare case-insensitively in scheme and host (RFC 6454 §4); store them lower.
+    const std::string lowered = Lower(item);
     std::string_view rest;
+    item = lowered;
     if (item.starts_with("https://")) {
       rest = item.substr(8);
     } else if (item.starts_with("http://")) {
@@ -323,7 +326,7 @@ Status ParseCorsOrigins(std::string_view value, Config& config) {
       return Invalid("CLV_CORS_ORIGINS",
                      "origins without path or trailing slash, like https://shop.example.com",
                      item);
-    config.cors_origins.push_back(Lower(item));
+    config.cors_origins.push_back(lowered);
   }
   return Status::Ok();
 }
@@ -373,6 +376,8 @@ Result<Environment> ParseDotEnv(std::string_view text, std::string_view file_nam
 Result<Environment> LoadEnvironment(const Environment& process, const std::string& dotenv_path) {
   std::error_code ec;
   if (!std::filesystem::exists(dotenv_path, ec) && !ec) return process;
+  if (!std::filesystem::is_regular_file(dotenv_path, ec))
+    return InvalidArgument(dotenv_path + ": not a regular file");
   std::ifstream in(dotenv_path, std::ios::binary);
   if (!in) return InvalidArgument(dotenv_path + ": cannot read: " + std::strerror(errno));
   std::ostringstream buffer;

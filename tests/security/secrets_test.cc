@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <vector>
 
 #include "security/encoding.h"
@@ -79,6 +80,28 @@ TEST_F(SecretsTest, SecondStartReusesFilesWithoutWarning) {
   EXPECT_FALSE(second->jwt_secret_generated);
   EXPECT_FALSE(second->master_key_generated);
   EXPECT_TRUE(warnings_.empty());
+}
+
+TEST_F(SecretsTest, ConcurrentFirstStartsAgreeOnOneSecret) {
+  // Two instances starting at once on an empty data directory: whichever links its file
+  // first wins, and the other must read and use that file rather than its own candidate.
+  constexpr int kThreads = 4;
+  std::vector<Result<Secrets>> results(kThreads, Result<Secrets>(Internal("not run")));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&, i] { results[i] = LoadOrCreateSecrets(config_, nullptr); });
+  for (std::thread& t : threads) t.join();
+  int jwt_generated = 0;
+  for (const Result<Secrets>& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->jwt_secret, results[0]->jwt_secret);
+    EXPECT_EQ(r->master_key, results[0]->master_key);
+    jwt_generated += r->jwt_secret_generated;
+  }
+  EXPECT_EQ(jwt_generated, 1);
+  Result<Secrets> again = Load();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->jwt_secret, results[0]->jwt_secret);
 }
 
 TEST_F(SecretsTest, ConfiguredValuesWinAndTouchNoFiles) {
