@@ -92,9 +92,11 @@ bool EulerSeries(double n, double a, double bp, double u, double& out) {
 
 double Quadrature(double n, double a, double bp, double u) {
   const double log_b = LogBeta(a, bp);
-  // f(p, 1 − p): the complement argument keeps the density accurate next to p = 1.
-  auto f = [&](double p, double q) {
-    if (p <= 0) return 0.0;
+  // Boost passes the distance to the nearer endpoint as the second argument (b − p on the right
+  // half), which keeps (1 − p)^(bp − 1) accurate next to p = 1.
+  auto f = [&](double p, double complement) {
+    const double q = p > 0.5 ? complement : 1 - p;
+    if (p <= 0 || q <= 0) return 0.0;
     const double g = p == 0 ? n * u : -std::expm1(-n * std::log1p(p * u)) / p;
     const double log_density = (a - 1) * std::log(p) + (bp - 1) * std::log(q) - log_b;
     return g * std::exp(log_density);
@@ -353,6 +355,18 @@ double BetaGeoModel::MedianTimeToNextPurchase(double x, double t_x, double T) co
   return (params_.alpha + T) * std::expm1(std::log(2.0) / (params_.r + x));
 }
 
+static void RequireStrictMaximum(MleResult& mle) {
+  // MaximizeLikelihood accepts a vanishing gradient; on a flat ridge (e.g. nobody ever
+  // repeats: a and b do not enter the BG/NBD likelihood at all) that is not an estimate. A
+  // maximum that is not strict (Hessian not positive definite) is reported as not converged.
+  if (mle.report.converged && !std::isfinite(mle.standard_errors[0])) {
+    mle.report.converged = false;
+    mle.report.message =
+        "no strict maximum: the Hessian is not positive definite (parameters not identified by "
+        "these data)";
+  }
+}
+
 Result<BetaGeoFit> FitBetaGeo(BetaGeoVariant variant, const RfmData& data,
                               const FitOptions& options) {
   CLV_RETURN_IF_ERROR(ValidateRfm(data));
@@ -387,6 +401,7 @@ Result<BetaGeoFit> FitBetaGeo(BetaGeoVariant variant, const RfmData& data,
   FitOptions scaled = options;
   if (!scaled.initial_params.empty()) scaled.initial_params[1] /= scale;
   MleResult mle = MaximizeLikelihood(problem, scaled);
+  RequireStrictMaximum(mle);
   auto unscale = [&](double& v) { v *= scale; };
   unscale(mle.params[1]);
   unscale(mle.standard_errors[1]);

@@ -99,6 +99,8 @@ struct BetaGeoFit {
 // and the log-likelihood is reported in the data's unit. options.l2_penalty applies to the
 // parameters on that rescaled time axis (lifetimes applies its penalizer to the parameters it
 // optimises, too); options.initial_params is in the data's unit. InvalidArgument for bad data.
+// A stationary point that is not a strict maximum (Hessian not positive definite, e.g. data in
+// which nobody repeats) is reported with mle.report.converged = false.
 Result<BetaGeoFit> FitBetaGeo(BetaGeoVariant variant, const RfmData& data,
                               const FitOptions& options);
 
