@@ -77,6 +77,8 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
 }
 
 Result<std::string> VerifyHs256Signature(std::string_view token, std::string_view key) {
+  // Our tokens are ~300 bytes; refuse to decode or parse anything far larger.
+  if (token.size() > kMaxTokenBytes) return Unauthenticated("token is too long");
   std::size_t first = token.find('.');
   if (first == std::string_view::npos) return Unauthenticated("token is not a compact JWS");
   std::size_t second = token.find('.', first + 1);

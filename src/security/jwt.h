@@ -29,6 +29,7 @@
 namespace clv::security {
 
 inline constexpr std::size_t kMinJwtSecretBytes = 32;  // 256 bits, HS256's output size
+inline constexpr std::size_t kMaxTokenBytes = 4096;     // longer tokens are refused unparsed
 
 struct AccessClaims {
   UserId user;

@@ -153,6 +153,13 @@ TEST(JwtTest, RejectsMalformedStructure) {
   }
 }
 
+TEST(JwtTest, RejectsOverlongTokensUnparsed) {
+  std::string padded = Payload(R"({"iss":"clv","typ":"access","sub":"42","tid":"7",)"
+                               R"("role":"analyst","iat":1700000000,"exp":1700000900,"jti":")" +
+                               std::string(3000, 'a') + "\"");
+  EXPECT_EQ(VerifyStatus(Forge(kHeader, padded)).message(), "token is too long");
+}
+
 TEST(JwtTest, RejectsBadBase64) {
   std::string good = Forge(kHeader, Payload());
   std::size_t first = good.find('.');
