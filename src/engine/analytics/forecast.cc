@@ -1,0 +1,131 @@
+#include "engine/analytics/forecast.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <string>
+
+#include <boost/math/distributions/normal.hpp>
+
+#include "engine/parallel.h"
+
+namespace clv::engine {
+
+Result<RepeatForecast> ForecastRepeatPurchases(const PurchaseModel& model, const RfmData& data,
+                                               std::span<const double> spend,
+                                               const ForecastOptions& options) {
+  CLV_RETURN_IF_ERROR(ValidateRfm(data));
+  const std::size_t n = data.size();
+  if (!spend.empty() && spend.size() != n) {
+    return InvalidArgument("spend has " + std::to_string(spend.size()) + " values for " +
+                           std::to_string(n) + " rows");
+  }
+  for (std::size_t i = 0; i < spend.size(); ++i) {
+    if (!std::isfinite(spend[i]) || spend[i] < 0) {
+      return InvalidArgument("spend of row " + std::to_string(i) +
+                             " must be finite and not negative");
+    }
+  }
+  if (options.horizon < 1 || options.horizon > 1200) {
+    return InvalidArgument("forecast horizon must be 1..1200 periods");
+  }
+  if (!(options.period_length > 0) || !std::isfinite(options.period_length)) {
+    return InvalidArgument("forecast period length must be positive and finite");
+  }
+  if (!(options.band_probability > 0 && options.band_probability < 1)) {
+    return InvalidArgument("band probability must be in (0, 1)");
+  }
+
+  const auto horizon = static_cast<std::size_t>(options.horizon);
+  const bool has_revenue = !spend.empty();
+  // Accumulators per period: mean and variance of purchases, then of revenue.
+  constexpr std::size_t kStride = 4;
+  std::vector<double> sums(horizon * kStride, 0.0);
+  std::atomic<bool> finite = true;
+  DeterministicSum(n, sums.size(), sums, [&](std::size_t i, double* acc) {
+    const double x = data.frequency[i], t_x = data.recency[i], T = data.age[i];
+    const double w = data.WeightOf(i);
+    const double s = has_revenue ? spend[i] : 0.0;
+    double previous = 0;
+    for (std::size_t k = 0; k < horizon; ++k) {
+      const double t = static_cast<double>(k + 1) * options.period_length;
+      const double cumulative = model.ExpectedPurchases(t, x, t_x, T);
+      // A cumulative expectation is non-decreasing; a rounding dip must not make a negative
+      // period (and a negative Poisson variance).
+      const double m = std::max(0.0, cumulative - previous);
+      previous = std::max(previous, cumulative);
+      if (!std::isfinite(cumulative)) finite.store(false, std::memory_order_relaxed);
+      double* a = acc + k * kStride;
+      a[0] += w * m;
+      a[1] += w * m;  // Poisson: variance = mean
+      a[2] += w * s * m;
+      a[3] += w * s * s * m;
+    }
+  });
+  if (!finite.load()) return Internal("the model returned a non-finite expected purchase count");
+
+  RepeatForecast out;
+  out.has_revenue = has_revenue;
+  const boost::math::normal standard;
+  out.z = boost::math::quantile(standard, (1.0 + options.band_probability) / 2.0);
+  double cum_purchases = 0, cum_revenue = 0;
+  for (std::size_t k = 0; k < horizon; ++k) {
+    const double* a = sums.data() + k * kStride;
+    ForecastPeriod p;
+    p.period = static_cast<int>(k + 1);
+    p.expected_purchases = a[0];
+    const double sd = std::sqrt(a[1]);
+    p.purchases_lower = std::max(0.0, a[0] - out.z * sd);
+    p.purchases_upper = a[0] + out.z * sd;
+    p.expected_revenue = a[2];
+    const double rsd = std::sqrt(a[3]);
+    p.revenue_lower = std::max(0.0, a[2] - out.z * rsd);
+    p.revenue_upper = a[2] + out.z * rsd;
+    cum_purchases += a[0];
+    cum_revenue += a[2];
+    p.cumulative_purchases = cum_purchases;
+    p.cumulative_revenue = cum_revenue;
+    out.periods.push_back(p);
+  }
+  return out;
+}
+
+Result<std::vector<double>> ExpectedCumulativeRepeatPurchases(
+    const PurchaseModel& model, std::span<const double> acquisition_time,
+    std::span<const double> weight, std::span<const double> at_time) {
+  const std::size_t n = acquisition_time.size();
+  if (n == 0) return InvalidArgument("no acquisitions");
+  if (!weight.empty() && weight.size() != n) {
+    return InvalidArgument("weight must be empty or have one value per acquisition time");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(acquisition_time[i])) {
+      return InvalidArgument("acquisition time " + std::to_string(i) + " is not finite");
+    }
+    if (!weight.empty() && !(weight[i] > 0 && std::isfinite(weight[i]))) {
+      return InvalidArgument("weight " + std::to_string(i) + " must be positive and finite");
+    }
+  }
+  for (std::size_t j = 0; j < at_time.size(); ++j) {
+    if (!std::isfinite(at_time[j])) {
+      return InvalidArgument("time " + std::to_string(j) + " is not finite");
+    }
+  }
+  std::vector<double> out(at_time.size(), 0.0);
+  // One deterministic reduction per evaluation time (dimension = |at_time|).
+  std::atomic<bool> finite = true;
+  DeterministicSum(n, out.size(), out, [&](std::size_t i, double* acc) {
+    const double w = weight.empty() ? 1.0 : weight[i];
+    for (std::size_t j = 0; j < at_time.size(); ++j) {
+      const double age = at_time[j] - acquisition_time[i];
+      if (age <= 0) continue;
+      const double e = model.ExpectedPurchasesNewCustomer(age);
+      if (!std::isfinite(e)) finite.store(false, std::memory_order_relaxed);
+      acc[j] += w * e;
+    }
+  });
+  if (!finite.load()) return Internal("the model returned a non-finite expected purchase count");
+  return out;
+}
+
+}  // namespace clv::engine
