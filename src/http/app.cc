@@ -1,0 +1,143 @@
+#include "http/app.h"
+
+#include <thread>
+#include <utility>
+
+#include "http/auth.h"
+#include "http/handlers/auth_handlers.h"
+#include "http/handlers/health.h"
+#include "http/handlers/order_handlers.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "http/static_files.h"
+#include "security/jwt.h"
+#include "security/permissions.h"
+#include "security/secrets.h"
+#include "service/redis.h"
+
+namespace clv::http {
+namespace {
+
+constexpr std::string_view kVersion = "0.1.0";
+
+// Bearer token → caller, by verifying the HS256 access token. Stateless: nothing is looked up,
+// so any instance behind a load balancer can answer.
+class JwtAuthenticator final : public Authenticator {
+ public:
+  JwtAuthenticator(const security::JwtCodec& codec, const Clock& clock)
+      : codec_(codec), clock_(clock) {}
+
+  Result<AuthContext> Authenticate(std::string_view bearer_token) override {
+    CLV_ASSIGN_OR_RETURN(security::AccessClaims claims, codec_.Verify(bearer_token, clock_.Now()));
+    return AuthContext{claims.tenant, claims.user, claims.role};
+  }
+
+ private:
+  const security::JwtCodec& codec_;
+  const Clock& clock_;
+};
+
+bool CheckPermission(Role role, std::string_view name) {
+  std::optional<security::Permission> permission = security::ParsePermission(name);
+  return permission.has_value() && security::Allows(role, *permission);
+}
+
+}  // namespace
+
+struct Application::State {
+  AppOptions options;
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<security::JwtCodec> jwt;
+  std::unique_ptr<security::PasswordHasher> hasher;
+  std::unique_ptr<service::AccountService> accounts;
+  std::unique_ptr<service::OrderService> orders;
+  std::unique_ptr<Server> server;
+};
+
+Application::Application(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+Application::~Application() {
+  if (state_->server) {
+    state_->server->Stop();
+    state_->server->Wait();
+  }
+}
+
+Result<std::unique_ptr<Application>> Application::Create(AppOptions options) {
+  auto state = std::make_unique<State>();
+  state->options = std::move(options);
+  const Config& config = state->options.config;
+
+  storage::StoreOptions store_options;
+  store_options.pool_size = config.pg_pool_size;
+  CLV_ASSIGN_OR_RETURN(state->store, storage::OpenStore(config.database_url, store_options));
+  CLV_RETURN_IF_ERROR(state->store->Migrate());
+
+  CLV_ASSIGN_OR_RETURN(security::Secrets secrets,
+                       security::LoadOrCreateSecrets(config, state->options.warn));
+  security::JwtOptions jwt_options;
+  jwt_options.lifetime_s = config.access_token_ttl_seconds;
+  CLV_ASSIGN_OR_RETURN(security::JwtCodec codec,
+                       security::JwtCodec::Create(secrets.jwt_secret, jwt_options));
+  state->jwt = std::make_unique<security::JwtCodec>(std::move(codec));
+  state->hasher = std::make_unique<security::PasswordHasher>(state->options.argon2);
+
+  const Clock& clock = *state->options.clock;
+  service::AccountOptions account_options;
+  account_options.refresh_token_ttl_s = std::int64_t{config.refresh_token_ttl_days} * 24 * 3600;
+  state->accounts = std::make_unique<service::AccountService>(*state->store, *state->jwt,
+                                                              *state->hasher, clock, account_options);
+  state->orders = std::make_unique<service::OrderService>(*state->store, clock);
+
+  Router router;
+  HealthOptions health;
+  health.version = std::string(kVersion);
+  storage::Store* store = state->store.get();
+  health.database = [store] { return store->Ping(); };
+  if (config.redis) {
+    RedisAddress redis = *config.redis;
+    health.redis = [redis] { return service::PingRedis(redis); };
+  }
+  RegisterHealthRoutes(router, std::move(health));
+  RegisterAuthRoutes(router, *state->accounts);
+  RegisterOrderRoutes(router, *state->orders);
+
+  const std::filesystem::path& web_root = state->options.web_root;
+  std::error_code ec;
+  if (!web_root.empty() && std::filesystem::is_directory(web_root, ec)) {
+    StaticFileOptions static_options;
+    static_options.root = web_root;
+    CLV_ASSIGN_OR_RETURN(std::shared_ptr<const StaticFiles> files,
+                         StaticFiles::Open(static_options));
+    RegisterStaticFiles(router, std::move(files));
+  } else if (!web_root.empty()) {
+    state->options.warn("the dashboard is not built (" + web_root.string() +
+                        " is missing); the API is served without it");
+  }
+
+  ServerOptions server_options;
+  server_options.listen = config.listen_host.find(':') != std::string::npos
+                              ? "[" + config.listen_host + "]:" + std::to_string(config.listen_port)
+                              : config.listen_host + ":" + std::to_string(config.listen_port);
+  server_options.io_threads = static_cast<std::size_t>(config.io_threads);
+  server_options.worker_threads = static_cast<std::size_t>(config.worker_threads);
+  server_options.body_limit_bytes = static_cast<std::size_t>(config.max_body_bytes);
+  server_options.authenticator = std::make_shared<JwtAuthenticator>(*state->jwt, clock);
+  server_options.permissions = CheckPermission;
+  server_options.log_format =
+      config.log_format == clv::LogFormat::kJson ? http::LogFormat::kJson : http::LogFormat::kText;
+  server_options.access_log = state->options.access_log;
+  state->server = std::make_unique<Server>(std::move(server_options), std::move(router));
+  return std::unique_ptr<Application>(new Application(std::move(state)));
+}
+
+Status Application::Start() { return state_->server->Start(); }
+std::uint16_t Application::port() const { return state_->server->port(); }
+void Application::Stop() { state_->server->Stop(); }
+void Application::Wait() { state_->server->Wait(); }
+Status Application::Run() { return state_->server->Run(); }
+storage::Store& Application::store() { return *state_->store; }
+service::AccountService& Application::accounts() { return *state_->accounts; }
+service::OrderService& Application::orders() { return *state_->orders; }
+
+}  // namespace clv::http
