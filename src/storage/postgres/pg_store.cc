@@ -294,6 +294,8 @@ Result<UpsertResult> Merge(PgConn& conn, TenantId tenant, UnixMicros now, std::i
     out.updated += r.Int(0, 1);
   }
   out.unchanged = staged - out.created - out.updated;
+  // Statistics for the recompute's plan (it may hold hundreds of thousands of ids).
+  if (staged > 1000) CLV_RETURN_IF_ERROR(conn.Command("ANALYZE clv_affected"));
   CLV_RETURN_IF_ERROR(conn.Exec(kRecomputeAffected, tenant_only).status());
   if (want_affected_ids) {
     CLV_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT id FROM clv_affected ORDER BY id"));

@@ -1,9 +1,15 @@
 #include "storage/sqlite/db.h"
 
+#include <mutex>
+
 namespace clv::storage::sqlite {
 
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, bool read_only,
                                      int busy_timeout_ms) {
+  // Memory statistics take a global mutex on every allocation; we never read them. Only
+  // possible before SQLite initialises; if someone else initialised it first, nothing changes.
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   // NOMUTEX: SQLite's own per-connection mutex is redundant, SqliteStore hands each connection
   // to one thread at a time.
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;

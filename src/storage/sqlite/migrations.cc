@@ -5,7 +5,8 @@
 namespace clv::storage::sqlite {
 namespace {
 
-// Times are INTEGER UTC microseconds. Every table but tenants and schema_migrations leads its
+// Times are INTEGER UTC microseconds. Tables keyed by (tenant_id, id) are WITHOUT ROWID: the
+// primary key is the table's own b-tree, one index fewer to maintain per insert. Every table but tenants and schema_migrations leads its
 // primary key with tenant_id; ids are numbered per tenant (max + 1 under the write lock).
 constexpr Migration kMigrations[] = {
     {1, "tenants, users, refresh tokens, customers, orders, audit log", R"sql(
@@ -23,7 +24,7 @@ CREATE TABLE users (
   role          TEXT    NOT NULL CHECK (role IN ('owner', 'admin', 'analyst', 'viewer')),
   created_at    INTEGER NOT NULL,
   PRIMARY KEY (tenant_id, id)
-);
+) WITHOUT ROWID;
 -- The one deliberate cross-tenant constraint: the email is the platform-wide login.
 CREATE UNIQUE INDEX users_email ON users (lower(email));
 
@@ -39,7 +40,7 @@ CREATE TABLE refresh_tokens (
   revoked_at  INTEGER,
   PRIMARY KEY (tenant_id, id),
   FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 CREATE INDEX refresh_tokens_family ON refresh_tokens (tenant_id, family_id);
 CREATE INDEX refresh_tokens_user ON refresh_tokens (tenant_id, user_id);
 
@@ -55,7 +56,7 @@ CREATE TABLE customers (
   created_at      INTEGER NOT NULL,
   PRIMARY KEY (tenant_id, id),
   UNIQUE (tenant_id, source, external_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX customers_email ON customers (tenant_id, email);
 CREATE INDEX customers_external_id ON customers (tenant_id, external_id);
 
@@ -78,7 +79,7 @@ CREATE TABLE orders (
   UNIQUE (tenant_id, source, external_id),
   FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id),
   FOREIGN KEY (tenant_id, refund_of_order_id) REFERENCES orders (tenant_id, id)
-);
+) WITHOUT ROWID;
 -- Serves per-customer listings, aggregates and the analysis stream in order, without a sort.
 CREATE INDEX orders_customer ON orders (tenant_id, customer_id, placed_at, id);
 
@@ -90,7 +91,7 @@ CREATE TABLE audit_log (
   action         TEXT    NOT NULL,
   detail         TEXT    NOT NULL,          -- JSON
   PRIMARY KEY (tenant_id, id)
-);
+) WITHOUT ROWID;
 )sql"},
 };
 

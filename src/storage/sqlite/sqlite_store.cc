@@ -4,6 +4,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <limits>
+#include <unordered_map>
 #include <mutex>
 #include <unordered_set>
 #include <vector>
@@ -91,28 +93,24 @@ constexpr const char* kListOrdersByCustomer = CLV_ORDER_SELECT
 
 // Order writes.
 constexpr const char* kFindOrder =
-    "SELECT o.id, o.customer_id, c.external_id, o.placed_at, o.currency, o.total_minor, "
-    "o.status, o.refund_of_order_id, o.kind FROM orders o "
-    "JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id "
-    "WHERE o.tenant_id = ?1 AND o.source = ?2 AND o.external_id = ?3";
+    "SELECT id, customer_id, placed_at, currency, total_minor, status, refund_of_order_id, kind "
+    "FROM orders WHERE tenant_id = ?1 AND source = ?2 AND external_id = ?3";
 constexpr const char* kFindRefundTarget =
     "SELECT id FROM orders WHERE tenant_id = ?1 AND source = ?2 AND external_id = ?3 "
     "AND kind = 'order'";
-// Creates the customer or finds it, folding one counted order (?7 = 1, placed at ?6) into the
-// aggregates; with ?7 = 0 and ?6 NULL it only creates/finds and sets the email.
-constexpr const char* kUpsertCustomer =
-    "INSERT INTO customers (tenant_id, id, source, external_id, email, first_order_at, "
-    "last_order_at, order_count, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8) "
-    "ON CONFLICT (tenant_id, source, external_id) DO UPDATE SET "
-    "email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE customers.email END, "
-    "order_count = customers.order_count + excluded.order_count, "
-    "first_order_at = min(coalesce(customers.first_order_at, excluded.first_order_at), "
-    "                     coalesce(excluded.first_order_at, customers.first_order_at)), "
-    "last_order_at = max(coalesce(customers.last_order_at, excluded.last_order_at), "
-    "                    coalesce(excluded.last_order_at, customers.last_order_at)) "
-    "RETURNING id";
-constexpr const char* kSetCustomerEmail =
-    "UPDATE customers SET email = ?3 WHERE tenant_id = ?1 AND id = ?2 AND email <> ?3";
+constexpr const char* kFindCustomer =
+    "SELECT id FROM customers WHERE tenant_id = ?1 AND source = ?2 AND external_id = ?3";
+constexpr const char* kInsertCustomer =
+    "INSERT INTO customers (tenant_id, id, source, external_id, email, order_count, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, '', 0, ?5)";
+// Folds the pending changes of one customer in: ?3 more counted orders placed between ?4 and ?5
+// (NULL when none), and the email ?6 when not empty.
+constexpr const char* kApplyCustomerDelta =
+    "UPDATE customers SET order_count = order_count + ?3, "
+    "first_order_at = min(coalesce(first_order_at, ?4), coalesce(?4, first_order_at)), "
+    "last_order_at = max(coalesce(last_order_at, ?5), coalesce(?5, last_order_at)), "
+    "email = CASE WHEN ?6 <> '' THEN ?6 ELSE email END "
+    "WHERE tenant_id = ?1 AND id = ?2";
 // Exact aggregates of one customer, after an order moved away or changed.
 constexpr const char* kRecomputeCustomer =
     "UPDATE customers SET (order_count, first_order_at, last_order_at) = "
@@ -205,8 +203,13 @@ Result<Order> ReadOrder(const Query& q) {
 }
 
 // Applies orders one by one inside the caller's write transaction; shared by UpsertOrders and
-// the importer so both have exactly the same semantics. Customer aggregates are folded in
-// incrementally for new orders (min/max/count) and recomputed exactly when an order changes.
+// the importer so both have exactly the same semantics.
+// Speed (the import target is 200,000 orders/s): customers are resolved through a bounded
+// in-memory cache, and the aggregates of new orders (count, first, last) and email changes
+// are accumulated per customer and written once per customer in Flush(), instead of one
+// customer UPDATE per order. When an order changes or moves, the customer's aggregates are
+// recomputed exactly from the orders table (which always holds every order written so far),
+// and its pending aggregate delta is dropped.
 class OrderWriter {
  public:
   OrderWriter(Db& db, TenantId tenant, UnixMicros now, bool track_seen)
@@ -227,7 +230,6 @@ class OrderWriter {
   }
 
   Status Write(const OrderInput& o, std::int64_t index) {
-    const std::string email = LowerAscii(o.email);
     const std::string_view kind = internal::KindOf(o);
     const std::string_view status = OrderStatusName(o.status);
 
@@ -239,15 +241,13 @@ class OrderWriter {
       if (!row) return internal::RefundTargetError(index, o);
       refund_target = q.Int(0);
     }
+    CLV_ASSIGN_OR_RETURN(std::int64_t customer, ResolveCustomer(o));
+    if (!o.email.empty()) Pending(customer).email = internal::LowerAscii(o.email);
 
     Query find(db_, kFindOrder);
     find.Bind(1, tenant_).Bind(2, o.source).Bind(3, o.external_id);
     CLV_ASSIGN_OR_RETURN(bool exists, find.Step());
     if (!exists) {
-      const bool counted = kind == "order" && o.status != OrderStatus::kCancelled;
-      CLV_ASSIGN_OR_RETURN(std::int64_t customer,
-                           UpsertCustomer(o, email, counted ? std::optional(o.placed_at_us)
-                                                            : std::nullopt));
       const std::int64_t id = next_order_id_++;
       created_index_.push_back(index);
       Query ins(db_, kInsertOrder);
@@ -255,6 +255,12 @@ class OrderWriter {
       ins.Bind(5, customer).Bind(6, o.placed_at_us).Bind(7, o.currency).Bind(8, o.total_minor);
       ins.Bind(9, status).Bind(10, refund_target).Bind(11, kind).Bind(12, now_);
       CLV_RETURN_IF_ERROR(ins.Run());
+      if (kind == "order" && o.status != OrderStatus::kCancelled) {
+        PendingCustomer& p = Pending(customer);
+        ++p.count;
+        p.first = std::min(p.first, o.placed_at_us);
+        p.last = std::max(p.last, o.placed_at_us);
+      }
       affected_.insert(customer);
       ++result_.created;
       return Status::Ok();
@@ -269,23 +275,16 @@ class OrderWriter {
     }
     if (track_seen_) CLV_RETURN_IF_ERROR(MarkSeen(o, index));
 
-    const bool same = find.TextView(2) == o.customer_external_id &&
-                      find.Int(3) == o.placed_at_us && find.TextView(4) == o.currency &&
-                      find.Int(5) == o.total_minor && find.TextView(6) == status &&
-                      (find.IsNull(7) ? std::optional<std::int64_t>() : find.Int(7)) ==
+    const bool same = old_customer == customer && find.Int(2) == o.placed_at_us &&
+                      find.TextView(3) == o.currency && find.Int(4) == o.total_minor &&
+                      find.TextView(5) == status &&
+                      (find.IsNull(6) ? std::optional<std::int64_t>() : find.Int(6)) ==
                           refund_target &&
-                      find.TextView(8) == kind;
+                      find.TextView(7) == kind;
     if (same) {
-      if (!email.empty()) {
-        Query q(db_, kSetCustomerEmail);
-        q.Bind(1, tenant_).Bind(2, old_customer).Bind(3, email);
-        CLV_RETURN_IF_ERROR(q.Run());
-      }
       ++result_.unchanged;
       return Status::Ok();
     }
-
-    CLV_ASSIGN_OR_RETURN(std::int64_t customer, UpsertCustomer(o, email, std::nullopt));
     {
       Query q(db_, kUpdateOrder);
       q.Bind(1, tenant_).Bind(2, id).Bind(3, customer).Bind(4, o.placed_at_us);
@@ -303,6 +302,20 @@ class OrderWriter {
     return Status::Ok();
   }
 
+  // Writes the pending customer changes; call before committing.
+  Status Flush() {
+    for (const auto& [id, p] : pending_) {
+      if (p.count == 0 && p.email.empty()) continue;
+      Query q(db_, kApplyCustomerDelta);
+      q.Bind(1, tenant_).Bind(2, id).Bind(3, p.count);
+      if (p.count > 0) q.Bind(4, p.first).Bind(5, p.last);
+      q.Bind(6, std::string_view(p.email));
+      CLV_RETURN_IF_ERROR(q.Run());
+    }
+    pending_.clear();
+    return Status::Ok();
+  }
+
   UpsertResult Finish() {
     std::vector<std::int64_t> ids(affected_.begin(), affected_.end());
     std::sort(ids.begin(), ids.end());
@@ -312,20 +325,49 @@ class OrderWriter {
   }
 
  private:
-  Result<std::int64_t> UpsertCustomer(const OrderInput& o, const std::string& email,
-                                      std::optional<UnixMicros> counted_at) {
-    Query q(db_, kUpsertCustomer);
-    q.Bind(1, tenant_).Bind(2, next_customer_id_).Bind(3, o.source);
-    q.Bind(4, o.customer_external_id).Bind(5, std::string_view(email)).Bind(6, counted_at);
-    q.Bind(7, std::int64_t{counted_at ? 1 : 0}).Bind(8, now_);
-    CLV_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) return Internal("sqlite: customer upsert returned no id");
-    const std::int64_t id = q.Int(0);
-    if (id == next_customer_id_) ++next_customer_id_;
+  struct PendingCustomer {
+    std::int64_t count = 0;  // counted orders created in this write, not yet in the row
+    UnixMicros first = std::numeric_limits<UnixMicros>::max();
+    UnixMicros last = std::numeric_limits<UnixMicros>::min();
+    std::string email;  // lower-cased; empty = leave as is
+  };
+  // Bounds on memory: past this many cached customers the caches are flushed and emptied.
+  static constexpr std::size_t kMaxCachedCustomers = 250'000;
+
+  PendingCustomer& Pending(std::int64_t customer) { return pending_[customer]; }
+
+  Result<std::int64_t> ResolveCustomer(const OrderInput& o) {
+    key_.assign(o.source);
+    key_.push_back('\0');
+    key_.append(o.customer_external_id);
+    if (auto it = customer_ids_.find(key_); it != customer_ids_.end()) return it->second;
+    if (customer_ids_.size() >= kMaxCachedCustomers) {
+      CLV_RETURN_IF_ERROR(Flush());
+      customer_ids_.clear();
+    }
+    std::int64_t id = 0;
+    Query find(db_, kFindCustomer);
+    find.Bind(1, tenant_).Bind(2, o.source).Bind(3, o.customer_external_id);
+    CLV_ASSIGN_OR_RETURN(bool row, find.Step());
+    if (row) {
+      id = find.Int(0);
+    } else {
+      id = next_customer_id_++;
+      Query ins(db_, kInsertCustomer);
+      ins.Bind(1, tenant_).Bind(2, id).Bind(3, o.source).Bind(4, o.customer_external_id);
+      ins.Bind(5, now_);
+      CLV_RETURN_IF_ERROR(ins.Run());
+    }
+    customer_ids_.emplace(key_, id);
     return id;
   }
 
   Status Recompute(std::int64_t customer) {
+    if (auto it = pending_.find(customer); it != pending_.end()) {
+      it->second.count = 0;
+      it->second.first = std::numeric_limits<UnixMicros>::max();
+      it->second.last = std::numeric_limits<UnixMicros>::min();
+    }
     Query q(db_, kRecomputeCustomer);
     q.Bind(1, tenant_).Bind(2, customer);
     return q.Run();
@@ -353,6 +395,9 @@ class OrderWriter {
   // Index (in the whole write) of each order created, by id - first_new_order_id_: 8 bytes per
   // created order, to name both items of a duplicate.
   std::vector<std::int64_t> created_index_;
+  std::string key_;                                              // scratch
+  std::unordered_map<std::string, std::int64_t> customer_ids_;  // source\0external_id -> id
+  std::unordered_map<std::int64_t, PendingCustomer> pending_;
   std::unordered_set<std::int64_t> affected_;
   UpsertResult result_;
 };
@@ -692,6 +737,7 @@ class SqliteStore final : public Store {
       CLV_RETURN_IF_ERROR(writer.Begin());
       for (std::size_t i = 0; i < orders.size(); ++i)
         CLV_RETURN_IF_ERROR(writer.Write(orders[i], static_cast<std::int64_t>(i)));
+      CLV_RETURN_IF_ERROR(writer.Flush());
       out = writer.Finish();
       return Status::Ok();
     }));
@@ -983,7 +1029,8 @@ Status SqliteImporter::Add(std::span<const OrderInput> batch) {
 
 Result<UpsertResult> SqliteImporter::Commit() {
   if (!open_) return FailedPrecondition("the import is no longer open");
-  Status s = db_.Exec("COMMIT");
+  Status s = writer_.Flush();
+  if (s.ok()) s = db_.Exec("COMMIT");
   if (!s.ok()) return Fail(s);
   open_ = false;
   finished_ = true;
