@@ -362,6 +362,10 @@ Status Parser::ParseSummary(ModelInput& input, std::uint32_t id, std::uint32_t f
     }
     if (s.has_monetary) {
       CLV_RETURN_IF_ERROR(NonNegative(money, "monetary value", m));
+      if (options_.require_positive_monetary && x > 0 && m == 0) {
+        return Error(line_no_, fields_[money].column,
+                     "monetary value must be positive for a customer with repeat purchases");
+      }
       s.monetary.push_back(m);
     }
     if (s.has_customer_id) {

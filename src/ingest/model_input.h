@@ -68,6 +68,9 @@ struct ModelInputOptions {
   // Whether to keep customer ids (summary and transaction log). Fitting does not need them;
   // dropping them saves memory and time on large files.
   bool keep_customer_ids = true;
+  // Summary only: a monetary value must be > 0 on rows with frequency > 0 (the Gamma-Gamma
+  // model needs it), reported at its position.
+  bool require_positive_monetary = false;
 };
 
 // One row per order, in file order.

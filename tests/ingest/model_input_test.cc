@@ -239,6 +239,11 @@ TEST(ModelInputTest, SummaryValueErrors) {
             "f.csv:3:5: recency \"1\" must be 0 when frequency is 0 (no repeat purchase)");
   EXPECT_EQ(ErrorOf(h + ",0,0,4\n"), "f.csv:3:1: empty customer id");
   EXPECT_EQ(ErrorOf("x,t_x,T,zbar\n1,1,2,-3\n"), "f.csv:2:7: monetary value \"-3\" is negative");
+  ModelInputOptions positive;
+  positive.require_positive_monetary = true;
+  EXPECT_EQ(ErrorOf("x,t_x,T,zbar\n0,0,2,0\n1,1,2,0\n", positive),
+            "f.csv:3:7: monetary value must be positive for a customer with repeat purchases");
+  EXPECT_EQ(ErrorOf("x,t_x,T,zbar\n0,0,2,0\n1,1,2,0\n"), "");
   EXPECT_EQ(ErrorOf("x,t_x,T\n1,1,--2\n"), "f.csv:2:5: T \"--2\" is not a number");
   EXPECT_EQ(ErrorOf("x,t_x,T\n1,1,0x10\n"), "f.csv:2:5: T \"0x10\" is not a number");
   // Huge but finite values parse (the model decides whether it can fit them).
