@@ -1,6 +1,8 @@
 #include "ingest/orders_csv.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <limits>
 
 #include "core/money.h"
@@ -23,6 +25,71 @@ std::string LowerTrimmed(std::string_view s) {
 
 }  // namespace
 
+// The ids seen so far and the line of each. A flat open-addressing table (linear probing,
+// load <= 1/2) over an arena of id bytes: one allocation-free insert per row instead of a
+// node allocation per row in std::unordered_map, which dominated the parse time of a
+// million-row import.
+class OrdersCsvParser::IdIndex {
+ public:
+  static std::uint64_t Hash(std::string_view id) {
+    return std::hash<std::string_view>()(id) | 1;  // 0 marks an empty slot
+  }
+
+  // Starts loading the slot where `hash` lands. In a table of a million ids that slot is a
+  // cache miss (about half the cost of a row); issued before the row's other fields are
+  // parsed, the miss overlaps with that work.
+  void Prefetch(std::uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+  }
+
+  // Records `id` (whose Hash is `hash`) at `line` and returns 0, or returns the line where
+  // `id` was first recorded.
+  std::int64_t InsertOrFind(std::string_view id, std::uint64_t hash, std::int64_t line) {
+    if ((size_ + 1) * 2 > slots_.size()) Grow();
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.hash == 0) {
+        slot.hash = hash;
+        slot.offset = arena_.size();
+        slot.length = static_cast<std::uint32_t>(id.size());
+        slot.line = line;
+        arena_.append(id);
+        ++size_;
+        return 0;
+      }
+      if (slot.hash == hash && std::string_view(arena_).substr(slot.offset, slot.length) == id)
+        return slot.line;
+    }
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint64_t offset : 48 = 0;  // into arena_
+    std::uint64_t length : 16 = 0;  // ids are at most kMaxIdBytes
+    std::int64_t line = 0;
+  };
+
+  void Grow() {
+    std::vector<Slot> old(std::max<std::size_t>(1024, slots_.size() * 2));
+    old.swap(slots_);
+    const std::size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.hash == 0) continue;
+      std::size_t i = s.hash & mask;
+      while (slots_[i].hash != 0) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+
+  std::vector<Slot> slots_;  // size is 0 or a power of two
+  std::size_t size_ = 0;
+  std::string arena_;
+};
+
+OrdersCsvParser::~OrdersCsvParser() = default;
+
 std::string RowError::ToString() const {
   std::string out = "line " + std::to_string(line);
   if (column > 0) {
@@ -35,7 +102,7 @@ std::string RowError::ToString() const {
 }
 
 OrdersCsvParser::OrdersCsvParser(OrdersCsvOptions options)
-    : options_(std::move(options)), reader_(options_.csv) {
+    : options_(std::move(options)), reader_(options_.csv), first_line_(new IdIndex) {
   for (auto& i : index_) i = kAbsent;
   on_record_ = [this](const CsvRecord& record) { return OnRecord(record); };
 }
@@ -109,6 +176,8 @@ void OrdersCsvParser::OnRow(const CsvRecord& record) {
   };
 
   check(kId, NormalizeId(field(kId), &order.external_id));
+  const std::uint64_t id_hash = IdIndex::Hash(order.external_id);
+  first_line_->Prefetch(id_hash);
   check(kCustomerId, NormalizeId(field(kCustomerId), &order.customer_external_id));
   check(kPlacedAt, ParsePlacedAt(field(kPlacedAt), options_.rules, &order.placed_at_us));
   const CurrencyInfo* currency = nullptr;
@@ -134,10 +203,9 @@ void OrdersCsvParser::OnRow(const CsvRecord& record) {
   }
   if (!order.external_id.empty()) {
     const std::int64_t line = record.field_line(index_[kId]);
-    auto [it, inserted] = first_line_.try_emplace(order.external_id, line);
-    if (!inserted)
+    if (const std::int64_t first = first_line_->InsertOrFind(order.external_id, id_hash, line))
       check(kId, InvalidArgument("duplicate id " + QuoteForError(order.external_id) +
-                                 " (first on line " + std::to_string(it->second) + ")"));
+                                 " (first on line " + std::to_string(first) + ")"));
   }
   if (!bad) out_->push_back(std::move(order));
 }
