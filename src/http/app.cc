@@ -1,5 +1,9 @@
 #include "http/app.h"
 
+#include <signal.h>
+
+#include <spdlog/spdlog.h>
+
 #include <thread>
 #include <utility>
 
@@ -52,6 +56,7 @@ struct Application::State {
   std::unique_ptr<service::AccountService> accounts;
   std::unique_ptr<service::OrderService> orders;
   std::unique_ptr<Server> server;
+  bool created_database = false;
 };
 
 Application::Application(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -71,7 +76,9 @@ Result<std::unique_ptr<Application>> Application::Create(AppOptions options) {
   storage::StoreOptions store_options;
   store_options.pool_size = config.pg_pool_size;
   CLV_ASSIGN_OR_RETURN(state->store, storage::OpenStore(config.database_url, store_options));
+  CLV_ASSIGN_OR_RETURN(int version_before, state->store->SchemaVersion());
   CLV_RETURN_IF_ERROR(state->store->Migrate());
+  state->created_database = version_before == 0;
 
   CLV_ASSIGN_OR_RETURN(security::Secrets secrets,
                        security::LoadOrCreateSecrets(config, state->options.warn));
@@ -135,7 +142,23 @@ Status Application::Start() { return state_->server->Start(); }
 std::uint16_t Application::port() const { return state_->server->port(); }
 void Application::Stop() { state_->server->Stop(); }
 void Application::Wait() { state_->server->Wait(); }
-Status Application::Run() { return state_->server->Run(); }
+bool Application::created_database() const { return state_->created_database; }
+
+Status Application::Run(const std::function<void(std::uint16_t port)>& on_listening) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  CLV_RETURN_IF_ERROR(state_->server->Start());
+  if (on_listening) on_listening(state_->server->port());
+  int signo = 0;
+  sigwait(&signals, &signo);
+  spdlog::info("received {}; finishing requests in flight", signo == SIGINT ? "SIGINT" : "SIGTERM");
+  state_->server->Stop();
+  state_->server->Wait();
+  return Status::Ok();
+}
 storage::Store& Application::store() { return *state_->store; }
 service::AccountService& Application::accounts() { return *state_->accounts; }
 service::OrderService& Application::orders() { return *state_->orders; }

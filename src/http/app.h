@@ -46,8 +46,13 @@ class Application {
   std::uint16_t port() const;  // the bound port, after Start()
   void Stop();
   void Wait();
-  // Start, wait for SIGINT/SIGTERM, drain.
-  Status Run();
+  // Start, call `on_listening` with the bound port, wait for SIGINT or SIGTERM, drain.
+  // Blocks the two signals in the calling thread before any server thread starts (threads
+  // inherit the mask), then waits for them with sigwait, so no handler runs asynchronously.
+  Status Run(const std::function<void(std::uint16_t port)>& on_listening = {});
+
+  // True when Create() found an empty database (schema version 0) and created the schema.
+  bool created_database() const;
 
   storage::Store& store();
   service::AccountService& accounts();

@@ -400,7 +400,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto self = shared_from_this();
     const bool queued = server_->workers->TrySubmit([self] {
       self->chunk_.clear();
-      Result<bool> more = self->stream_->Next(self->chunk_);
+      Result<bool> more = Internal("body stream threw");
+      try {
+        more = self->stream_->Next(self->chunk_);
+      } catch (const std::exception& e) {
+        more = Internal(std::string("body stream threw: ") + e.what());
+      } catch (...) {
+      }
       asio::post(self->socket_.get_executor(), [self, more = std::move(more)]() mutable {
         self->OnChunk(std::move(more));
       });
@@ -727,8 +733,8 @@ void Server::Wait() {
 }
 
 Status Server::Run() {
-  CLV_RETURN_IF_ERROR(Start());
   Impl& s = *impl_;
+  // Installed before Start(), so a signal that arrives once the port is open is never fatal.
   asio::signal_set signals(s.io, SIGINT, SIGTERM);
   signals.async_wait([&s](boost::system::error_code ec, int signo) {
     if (ec) return;
@@ -739,6 +745,7 @@ Status Server::Run() {
     }
     s.cv.notify_all();
   });
+  CLV_RETURN_IF_ERROR(Start());
   spdlog::info("http listening on {} (port {})", s.options.listen, port());
   {
     std::unique_lock lock(s.mu);
