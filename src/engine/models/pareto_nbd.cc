@@ -32,23 +32,6 @@ bool ValidCustomer(double x, double t_x, double T) {
          t_x <= T && x == std::floor(x) && !(x == 0 && t_x != 0);
 }
 
-// Inline validation with ValidateRfm's contract (engine/data/rfm.h), naming the first bad row.
-Status CheckData(const RfmData& d) {
-  const std::size_t n = d.frequency.size();
-  if (n == 0) return InvalidArgument("no customers");
-  if (d.recency.size() != n || d.age.size() != n || (!d.weight.empty() && d.weight.size() != n))
-    return InvalidArgument("frequency, recency, age and weight differ in length");
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!ValidCustomer(d.frequency[i], d.recency[i], d.age[i]))
-      return InvalidArgument("row " + std::to_string(i) +
-                             ": need whole frequency >= 0, 0 <= recency <= age (finite), "
-                             "recency 0 when frequency is 0");
-    if (!d.weight.empty() && (!(d.weight[i] > 0) || !std::isfinite(d.weight[i])))
-      return InvalidArgument("row " + std::to_string(i) + ": weight must be positive");
-  }
-  return Status::Ok();
-}
-
 // log I and its gradient w.r.t. (r, alpha, s, beta), where
 //   I(x, y) = ∫_y^∞ (alpha + τ)^-(r + x) (beta + τ)^-(s + 1) dτ.
 // Why this integral: the Pareto/NBD likelihood is
@@ -370,7 +353,7 @@ double ParetoNbdLogLikelihood(const ParetoNbdParams& p, double x, double t_x, do
 
 Result<double> ParetoNbdTotalLogLikelihood(const ParetoNbdParams& p, const RfmData& data) {
   CLV_RETURN_IF_ERROR(ValidateParetoNbdParams(p));
-  CLV_RETURN_IF_ERROR(CheckData(data));
+  CLV_RETURN_IF_ERROR(ValidateRfm(data));
   ParetoNbdObjective objective(data);
   const std::array<double, 4> theta = {std::log(p.r), std::log(p.alpha), std::log(p.s),
                                        std::log(p.beta)};
@@ -551,7 +534,7 @@ double ParetoNbdObjective::operator()(std::span<const double> theta,
 }
 
 Result<MleResult> FitParetoNbd(const RfmData& data, const FitOptions& options) {
-  CLV_RETURN_IF_ERROR(CheckData(data));
+  CLV_RETURN_IF_ERROR(ValidateRfm(data));
   if (!options.initial_params.empty() && options.initial_params.size() != 4)
     return InvalidArgument("a Pareto/NBD warm start needs 4 parameters (r, alpha, s, beta)");
   // Rescale time so that alpha and beta are O(1) for the optimiser: with τ' = τ / c the
