@@ -120,7 +120,8 @@ constexpr const char* kRecomputeCustomer =
 constexpr const char* kInsertOrder =
     "INSERT INTO orders (tenant_id, id, source, external_id, customer_id, placed_at, currency, "
     "total_minor, status, refund_of_order_id, kind, created_at, updated_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) "
+    "ON CONFLICT (tenant_id, source, external_id) DO NOTHING";
 constexpr const char* kUpdateOrder =
     "UPDATE orders SET customer_id = ?3, placed_at = ?4, currency = ?5, total_minor = ?6, "
     "status = ?7, refund_of_order_id = ?8, kind = ?9, updated_at = ?10 "
@@ -244,17 +245,34 @@ class OrderWriter {
     CLV_ASSIGN_OR_RETURN(std::int64_t customer, ResolveCustomer(o));
     if (!o.email.empty()) Pending(customer).email = internal::LowerAscii(o.email);
 
-    Query find(db_, kFindOrder);
-    find.Bind(1, tenant_).Bind(2, o.source).Bind(3, o.external_id);
-    CLV_ASSIGN_OR_RETURN(bool exists, find.Step());
-    if (!exists) {
-      const std::int64_t id = next_order_id_++;
-      created_index_.push_back(index);
+    // Two ways to tell a new order from a known one, each a single statement in its common
+    // case: insert-or-ignore first (new orders: a fresh import), or look up first (known
+    // orders: a re-import). The writer follows whichever the previous row needed.
+    auto insert_new = [&]() -> Result<bool> {
       Query ins(db_, kInsertOrder);
-      ins.Bind(1, tenant_).Bind(2, id).Bind(3, o.source).Bind(4, o.external_id);
+      ins.Bind(1, tenant_).Bind(2, next_order_id_).Bind(3, o.source).Bind(4, o.external_id);
       ins.Bind(5, customer).Bind(6, o.placed_at_us).Bind(7, o.currency).Bind(8, o.total_minor);
       ins.Bind(9, status).Bind(10, refund_target).Bind(11, kind).Bind(12, now_);
       CLV_RETURN_IF_ERROR(ins.Run());
+      return sqlite3_changes(db_.raw()) == 1;
+    };
+    Query find(db_, kFindOrder);
+    bool inserted = false;
+    if (!last_was_known_) {
+      CLV_ASSIGN_OR_RETURN(inserted, insert_new());
+    }
+    if (!inserted) {
+      find.Bind(1, tenant_).Bind(2, o.source).Bind(3, o.external_id);
+      CLV_ASSIGN_OR_RETURN(bool exists, find.Step());
+      if (!exists) {
+        CLV_ASSIGN_OR_RETURN(inserted, insert_new());
+        if (!inserted) return Internal("sqlite: order insert changed nothing");
+      }
+    }
+    last_was_known_ = !inserted;
+    if (inserted) {
+      ++next_order_id_;
+      created_index_.push_back(index);
       if (kind == "order" && o.status != OrderStatus::kCancelled) {
         PendingCustomer& p = Pending(customer);
         ++p.count;
@@ -392,6 +410,7 @@ class OrderWriter {
   std::int64_t next_customer_id_ = 0;
   std::int64_t next_order_id_ = 0;
   std::int64_t first_new_order_id_ = 0;
+  bool last_was_known_ = false;
   // Index (in the whole write) of each order created, by id - first_new_order_id_: 8 bytes per
   // created order, to name both items of a duplicate.
   std::vector<std::int64_t> created_index_;
