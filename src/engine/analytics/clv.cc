@@ -1,9 +1,10 @@
 #include "engine/analytics/clv.h"
 
-#include <bit>
 #include <cmath>
 #include <limits>
 #include <string>
+
+#include "engine/data/group_rows.h"
 
 namespace clv::engine {
 
@@ -104,39 +105,9 @@ Result<CustomerScores> ScoreCustomers(const PurchaseModel& model, const GammaGam
 
   // Distinct histories: customers share (x, t_x, T) massively (day-level data of a million
   // customers has ~1e5 distinct rows), and everything but the spend depends on those only.
-  std::vector<std::int32_t> group(n);
-  std::vector<std::size_t> representative;
-  {
-    std::size_t capacity = 16;
-    while (capacity < 2 * n + 16) capacity <<= 1;
-    std::vector<std::int32_t> table(capacity, -1);
-    auto bits = [](double v) { return std::bit_cast<std::uint64_t>(v + 0.0); };
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint64_t bx = bits(data.frequency[i]), bt = bits(data.recency[i]),
-                          bT = bits(data.age[i]);
-      std::uint64_t h = bx * 0x9E3779B97F4A7C15ull;
-      h ^= bt + 0x7F4A7C159E3779B9ull + (h << 6) + (h >> 2);
-      h ^= bT * 0xC2B2AE3D27D4EB4Full;
-      h ^= h >> 29;
-      std::size_t slot = h & (capacity - 1);
-      while (true) {
-        const std::int32_t g = table[slot];
-        if (g < 0) {
-          table[slot] = static_cast<std::int32_t>(representative.size());
-          group[i] = table[slot];
-          representative.push_back(i);
-          break;
-        }
-        const std::size_t r = representative[static_cast<std::size_t>(g)];
-        if (bits(data.frequency[r]) == bx && bits(data.recency[r]) == bt &&
-            bits(data.age[r]) == bT) {
-          group[i] = g;
-          break;
-        }
-        slot = (slot + 1) & (capacity - 1);
-      }
-    }
-  }
+  const RowGroups row_groups = GroupIdenticalRows(data);
+  const std::vector<std::int32_t>& group = row_groups.group_of_row;
+  const std::vector<std::size_t>& representative = row_groups.first_row;
   const std::size_t groups = representative.size();
   std::vector<double> g_alive(groups), g_expected(groups), g_discounted(groups, 0.0);
   const auto num_groups = static_cast<std::int64_t>(groups);

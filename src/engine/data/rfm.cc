@@ -1,10 +1,11 @@
 #include "engine/data/rfm.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <string>
+
+#include "engine/data/group_rows.h"
 
 namespace clv::engine {
 
@@ -58,60 +59,35 @@ Status ValidateRfm(const RfmData& data) {
 
 RfmData Compress(const RfmData& data) {
   // Hash grouping first (one pass over possibly millions of rows), then a sort of the distinct
-  // rows only: much cheaper than sorting every row when customers repeat (they do: day-level
-  // data has a few hundred distinct ages). Keys are the bit patterns; +0.0 normalises -0.0.
-  const std::size_t n = data.size();
-  struct Key {
-    double x, t_x, T;
+  // rows only: much cheaper than sorting every row when customers repeat.
+  const RowGroups groups = GroupIdenticalRows(data);
+  const std::size_t num_groups = groups.first_row.size();
+  struct Row {
+    double x, t_x, T, w;
   };
-  std::vector<Key> keys;
-  std::vector<double> sums;
-  std::size_t capacity = 16;
-  while (capacity < 2 * n + 16) capacity <<= 1;
-  std::vector<std::int32_t> table(capacity, -1);
-  auto bits = [](double v) { return std::bit_cast<std::uint64_t>(v + 0.0); };
-  for (std::size_t i = 0; i < n; ++i) {
-    const Key k{data.frequency[i], data.recency[i], data.age[i]};
-    std::uint64_t h = bits(k.x) * 0x9E3779B97F4A7C15ull;
-    h ^= bits(k.t_x) + 0x7F4A7C159E3779B9ull + (h << 6) + (h >> 2);
-    h ^= bits(k.T) * 0xC2B2AE3D27D4EB4Full;
-    h ^= h >> 29;
-    std::size_t slot = h & (capacity - 1);
-    while (true) {
-      const std::int32_t g = table[slot];
-      if (g < 0) {
-        table[slot] = static_cast<std::int32_t>(keys.size());
-        keys.push_back(k);
-        sums.push_back(data.WeightOf(i));
-        break;
-      }
-      const Key& o = keys[static_cast<std::size_t>(g)];
-      if (bits(o.x) == bits(k.x) && bits(o.t_x) == bits(k.t_x) && bits(o.T) == bits(k.T)) {
-        sums[static_cast<std::size_t>(g)] += data.WeightOf(i);
-        break;
-      }
-      slot = (slot + 1) & (capacity - 1);
-    }
+  std::vector<Row> rows(num_groups);
+  for (std::size_t g = 0; g < num_groups; ++g) {
+    const std::size_t r = groups.first_row[g];
+    rows[g] = {data.frequency[r] + 0.0, data.recency[r] + 0.0, data.age[r] + 0.0, 0.0};
   }
-  std::vector<std::size_t> order(keys.size());
-  for (std::size_t g = 0; g < order.size(); ++g) order[g] = g;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    const Key& ka = keys[a];
-    const Key& kb = keys[b];
-    if (ka.x != kb.x) return ka.x < kb.x;
-    if (ka.t_x != kb.t_x) return ka.t_x < kb.t_x;
-    return ka.T < kb.T;
+  // Weights are summed in row order, so the result does not depend on anything but the input.
+  for (std::size_t i = 0; i < data.size(); ++i)
+    rows[static_cast<std::size_t>(groups.group_of_row[i])].w += data.WeightOf(i);
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    if (a.x != b.x) return a.x < b.x;
+    if (a.t_x != b.t_x) return a.t_x < b.t_x;
+    return a.T < b.T;
   });
   RfmData out;
-  out.frequency.reserve(order.size());
-  out.recency.reserve(order.size());
-  out.age.reserve(order.size());
-  out.weight.reserve(order.size());
-  for (std::size_t g : order) {
-    out.frequency.push_back(keys[g].x + 0.0);
-    out.recency.push_back(keys[g].t_x + 0.0);
-    out.age.push_back(keys[g].T + 0.0);
-    out.weight.push_back(sums[g]);
+  out.frequency.reserve(num_groups);
+  out.recency.reserve(num_groups);
+  out.age.reserve(num_groups);
+  out.weight.reserve(num_groups);
+  for (const Row& row : rows) {
+    out.frequency.push_back(row.x);
+    out.recency.push_back(row.t_x);
+    out.age.push_back(row.T);
+    out.weight.push_back(row.w);
   }
   return out;
 }

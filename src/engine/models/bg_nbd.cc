@@ -50,7 +50,9 @@ double LogOddsDead(BetaGeoVariant v, const BetaGeoParams& p, double x, double t_
 // Each series is accepted only if it converged and its largest term is small against the sum
 // (bounding the rounding error of the alternating sums).
 constexpr int kMaxTerms = 200000;
-constexpr double kSeriesTol = 1e-16;
+// Relative size of the last term kept; the series' tails shrink geometrically, so the
+// truncation error is of this order (times 1/(1 − ratio)), far below the 1e-6 we promise.
+constexpr double kSeriesTol = 1e-15;
 
 bool MomentSeries(double n, double a, double bp, double u, double& out) {
   double term = n * u, sum = term, max_term = std::fabs(term);
@@ -112,9 +114,10 @@ double Quadrature(double n, double a, double bp, double u) {
 double AliveExpectedPurchases(double n, double a, double bp, double u) {
   if (u <= 0) return 0.0;
   double q = 0;
-  if (u <= 0.6 && MomentSeries(n, a, bp, u, q)) return q;
+  // Euler's series first: its terms shrink like z^k = (u/(1+u))^k, faster than the moment
+  // series' u^k, and it has no cancellation for large x.
   if (EulerSeries(n, a, bp, u, q)) return q;
-  if (MomentSeries(n, a, bp, u, q)) return q;
+  if (u < 1 && MomentSeries(n, a, bp, u, q)) return q;
   return Quadrature(n, a, bp, u);
 }
 
