@@ -90,6 +90,41 @@ Result<RepeatForecast> ForecastRepeatPurchases(const PurchaseModel& model, const
   return out;
 }
 
+Result<ForecastCheck> CheckForecast(const RepeatForecast& forecast,
+                                    std::span<const double> actual_purchases) {
+  const std::size_t h = forecast.periods.size();
+  if (actual_purchases.size() != h) {
+    return InvalidArgument("got " + std::to_string(actual_purchases.size()) +
+                           " actual counts for a forecast of " + std::to_string(h) + " periods");
+  }
+  for (std::size_t k = 0; k < h; ++k) {
+    if (!std::isfinite(actual_purchases[k]) || actual_purchases[k] < 0) {
+      return InvalidArgument("actual count of period " + std::to_string(k + 1) +
+                             " must be finite and not negative");
+    }
+  }
+  ForecastCheck c;
+  if (h == 0) return c;
+  double abs_err = 0, pct_err = 0, covered = 0, with_actual = 0;
+  for (std::size_t k = 0; k < h; ++k) {
+    const ForecastPeriod& p = forecast.periods[k];
+    const double a = actual_purchases[k];
+    c.total_expected += p.expected_purchases;
+    c.total_actual += a;
+    abs_err += std::abs(p.expected_purchases - a);
+    if (a > 0) {
+      pct_err += std::abs(p.expected_purchases - a) / a;
+      with_actual += 1;
+    }
+    if (a >= p.purchases_lower && a <= p.purchases_upper) covered += 1;
+  }
+  const auto n = static_cast<double>(h);
+  c.mean_absolute_error = abs_err / n;
+  c.mean_absolute_percentage_error = with_actual > 0 ? pct_err / with_actual : 0.0;
+  c.band_coverage = covered / n;
+  return c;
+}
+
 Result<std::vector<double>> ExpectedCumulativeRepeatPurchases(
     const PurchaseModel& model, std::span<const double> acquisition_time,
     std::span<const double> weight, std::span<const double> at_time) {

@@ -63,6 +63,23 @@ Result<RepeatForecast> ForecastRepeatPurchases(const PurchaseModel& model, const
                                                std::span<const double> spend,
                                                const ForecastOptions& options);
 
+// The backtest of a forecast (GET /clv/forecast's "how did this forecast do on the holdout"):
+// a forecast made at the calibration end, against the purchases that actually happened in each
+// of its periods (same order, one value per forecast period).
+struct ForecastCheck {
+  double total_expected = 0;
+  double total_actual = 0;
+  double mean_absolute_error = 0;  // per period, in purchases
+  // Mean of |expected − actual| / actual over the periods with actual > 0; 0 when none has.
+  double mean_absolute_percentage_error = 0;
+  double band_coverage = 0;  // share of periods whose actual lies in [lower, upper]
+};
+
+// InvalidArgument when the counts differ from the forecast's periods in number, or a count is
+// negative or not finite.
+Result<ForecastCheck> CheckForecast(const RepeatForecast& forecast,
+                                    std::span<const double> actual_purchases);
+
 // The tracking curve: expected cumulative repeat purchases at each time in `at_time` of a cohort
 // whose members made their first purchases at `acquisition_time` (both in the model's time
 // unit on one axis, e.g. weeks since the cohort window opened):

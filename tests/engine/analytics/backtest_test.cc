@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <fstream>
 #include <map>
+#include <set>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -191,6 +192,8 @@ TEST(FrequencyRecencyMatrixTest, CellsAndImpossibleHistories) {
 // calibration to 1997-09-30, holdout to 1998-06-30 (273 days = 39 weeks), times in weeks as in
 // Fader, Hardie & Lee (2005).
 struct Cdnow {
+  std::vector<std::int32_t> customer;  // the log
+  std::vector<double> day;
   CalibrationHoldout split;
   RfmData weeks;
   double holdout_weeks = 0;
@@ -223,6 +226,8 @@ Cdnow LoadCdnow() {
       static_cast<double>(DaysFromCivil(1998, 6, 30)));
   EXPECT_TRUE(split.ok()) << split.status().ToString();
   c.split = std::move(split).value();
+  c.customer = customer;
+  c.day = day;
   c.weeks = c.split.calibration.data;
   c.weeks.monetary.clear();
   for (double& v : c.weeks.recency) v /= 7;
@@ -333,6 +338,41 @@ TEST(CdnowBacktestTest, TrackingCurveFollowsCumulativeRepeatPurchases) {
               calibration_repeats + holdout_repeats);
   EXPECT_NEAR((*curve)[0] / calibration_repeats, 1.0, 0.05);
   EXPECT_NEAR((*curve)[1] / (calibration_repeats + holdout_repeats), 1.0, 0.10);
+}
+
+// The forecast the dashboard shows, made at the calibration end, on the holdout: its weekly
+// figures add up to the backtest's total, and it is checked week by week against the purchase
+// days that happened.
+TEST(CdnowBacktestTest, WeeklyForecastOnTheHoldout) {
+  const Cdnow c = LoadCdnow();
+  const auto model = FhlBgNbd();
+  ForecastOptions o;
+  o.horizon = 39;
+  o.period_length = 1;
+  Result<RepeatForecast> f = ForecastRepeatPurchases(*model, c.weeks, {}, o);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  const std::vector<double> duration = {39};
+  Result<Backtest> bt = RunBacktest(*model, c.weeks, c.split.holdout_frequency, duration);
+  ASSERT_TRUE(bt.ok());
+  EXPECT_NEAR(f->periods.back().cumulative_purchases, bt->metrics.total_predicted,
+              1e-9 * bt->metrics.total_predicted);
+
+  // Distinct (customer, day) purchases per holdout week.
+  const double cal_end = static_cast<double>(DaysFromCivil(1997, 9, 30));
+  std::set<std::pair<std::int32_t, double>> seen;
+  std::vector<double> actual(39, 0.0);
+  for (std::size_t i = 0; i < c.day.size(); ++i) {
+    if (c.day[i] <= cal_end || !seen.emplace(c.customer[i], c.day[i]).second) continue;
+    actual[static_cast<std::size_t>((c.day[i] - cal_end - 1) / 7)] += 1;
+  }
+  Result<ForecastCheck> check = CheckForecast(*f, actual);
+  ASSERT_TRUE(check.ok()) << check.status().ToString();
+  std::printf("weekly holdout forecast: expected %.1f actual %.0f MAPE %.3f coverage %.2f\n",
+              check->total_expected, check->total_actual,
+              check->mean_absolute_percentage_error, check->band_coverage);
+  EXPECT_EQ(check->total_actual, 1882);
+  EXPECT_NEAR(check->total_expected, bt->metrics.total_predicted, 1e-6);
+  EXPECT_LT(check->mean_absolute_percentage_error, 0.3);
 }
 
 }  // namespace

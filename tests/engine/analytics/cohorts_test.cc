@@ -122,7 +122,9 @@ TEST(CohortsTest, RandomLogInvariants) {
       for (std::int64_t a : row.active) EXPECT_LE(a, row.customers);
       EXPECT_EQ(static_cast<std::int64_t>(row.active.size()),
                 m->as_of_period_index - row.period_index + 1);
-      if (r > 0) EXPECT_LT(m->cohorts[r - 1].period_index, row.period_index);
+      if (r > 0) {
+        EXPECT_LT(m->cohorts[r - 1].period_index, row.period_index);
+      }
     }
     EXPECT_EQ(customers, n);
     EXPECT_EQ(revenue, total);

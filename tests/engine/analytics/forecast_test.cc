@@ -165,6 +165,30 @@ TEST(ForecastTest, InvalidInput) {
   }
 }
 
+TEST(ForecastCheckTest, HandComputed) {
+  RepeatForecast f;
+  for (int k = 1; k <= 3; ++k) {
+    ForecastPeriod p;
+    p.period = k;
+    p.expected_purchases = 10.0 * k;  // 10, 20, 30
+    p.purchases_lower = p.expected_purchases - 5;
+    p.purchases_upper = p.expected_purchases + 5;
+    f.periods.push_back(p);
+  }
+  const std::vector<double> actual = {12, 30, 0};
+  Result<ForecastCheck> c = CheckForecast(f, actual);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->total_expected, 60);
+  EXPECT_EQ(c->total_actual, 42);
+  EXPECT_NEAR(c->mean_absolute_error, (2 + 10 + 30) / 3.0, 1e-12);
+  EXPECT_NEAR(c->mean_absolute_percentage_error, (2.0 / 12 + 10.0 / 30) / 2, 1e-12);
+  EXPECT_NEAR(c->band_coverage, 1.0 / 3, 1e-12);  // only 12 lies in its band [5, 15]
+  const std::vector<double> two = {1, 2};
+  EXPECT_EQ(CheckForecast(f, two).status().code(), StatusCode::kInvalidArgument);
+  const std::vector<double> negative = {1, -2, 3};
+  EXPECT_EQ(CheckForecast(f, negative).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(TrackingTest, CumulativeRepeatPurchasesOfACohort) {
   const auto model = BgNbd();
   // Three customers acquired at weeks 0, 0 and 2 (grouped: weights 2 and 1).
