@@ -82,6 +82,7 @@ class CsvReader {
   Status EndRecord(const RecordFn& on_record);
   Status Fail(std::int64_t line, std::size_t column, std::string reason);
   Status Append(const char* data, std::size_t n);
+  const char* FindSpecial(const char* p, const char* end) const;
 
   CsvOptions options_;
   std::array<bool, 256> special_{};  // bytes that end an unquoted run: delimiter, CR, LF, '"'

@@ -190,6 +190,21 @@ TEST(CsvReaderTest, ErrorsAreTheSameForEverySplit) {
     EXPECT_EQ(ReadSplit(text, {i}).status, whole.status) << i;
 }
 
+TEST(CsvReaderTest, SpecialBytesAtEveryOffsetOfALongUnquotedRun) {
+  // The unquoted scan looks at eight bytes at a time; put each special byte at each offset.
+  for (std::size_t offset = 1; offset < 24; ++offset) {  // 0: a blank line, a quoted field
+    const std::string head(offset, 'x');
+    auto p = Read(head + ",yyyyyyyyyyyyyyyyy\n" + head + "\r\n" + head + "zzzzzzzzzz");
+    ASSERT_TRUE(p.status.ok());
+    EXPECT_EQ(Fields(p), (Table{{head, "yyyyyyyyyyyyyyyyy"}, {head}, {head + "zzzzzzzzzz"}}))
+        << offset;
+    EXPECT_EQ(Read(head + "\"").status.message(),
+              "line 1, column 1: quote inside an unquoted field (quote the whole field and write "
+              "a quote inside it as \"\")")
+        << offset;
+  }
+}
+
 TEST(CsvReaderTest, OtherDelimiters) {
   CsvOptions semicolon;
   semicolon.delimiter = ';';
