@@ -144,7 +144,8 @@ struct AnalysisRow {
 // earlier in the import. An error from Add() or Commit() aborts the import: later calls answer
 // FailedPrecondition. Not thread-safe: one thread at a time (it may change threads).
 // SQLite: the import holds the database's write lock from BeginImport to Commit/Abort, so other
-// writes wait (up to the busy timeout) meanwhile. PostgreSQL: rows go to a temporary staging
+// writes wait (up to the busy timeout, then Unavailable) meanwhile; reads of a file database go
+// on (WAL), reads of an in-memory database wait too. PostgreSQL: rows go to a temporary staging
 // table by COPY and are merged at Commit, under the tenant's order-write lock.
 class OrderImporter {
  public:
