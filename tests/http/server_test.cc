@@ -501,6 +501,44 @@ TEST(HttpServer, GracefulShutdownFinishesInFlightAndRefusesNew) {
   EXPECT_EQ(server->open_connections(), 0u);
 }
 
+TEST(HttpServer, FullWorkerQueueAnswers503) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> release_future = release.get_future().share();
+  Router router = BasicRouter();
+  router.Get(
+      "/slow",
+      [&](Request&) {
+        entered.set_value();
+        release_future.wait();
+        return Response::Json(200, {{"done", true}});
+      },
+      Public());
+  ServerOptions options = TestOptions();
+  options.worker_threads = 1;
+  options.max_queued_requests = 1;
+  auto server = StartServer(std::move(router), options);
+  TestClient a(server->port()), b(server->port()), c(server->port());
+  ASSERT_TRUE(a.SendRaw("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+  entered.get_future().wait();  // the only worker is busy
+  ASSERT_TRUE(b.SendRaw("GET /clv/customers/1 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(c.SendRaw("GET /clv/customers/2 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  // One of b and c fills the queue; the other is refused at once. Whichever answers first
+  // (the queued one cannot answer before the release) must be the 503.
+  pollfd fds[2] = {{b.fd(), POLLIN, 0}, {c.fd(), POLLIN, 0}};
+  ASSERT_EQ(::poll(fds, 2, 10'000), 1);
+  TestClient& refused = (fds[0].revents & POLLIN) ? b : c;
+  TestClient& queued = (fds[0].revents & POLLIN) ? c : b;
+  auto r = refused.ReadResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->Header("Retry-After"), "1");
+  ExpectEnvelope(*r, "unavailable");
+  release.set_value();
+  EXPECT_EQ(a.ReadResponse()->status, 200);
+  EXPECT_EQ(queued.ReadResponse()->status, 200);
+}
+
 TEST(HttpServer, StartFailsCleanlyOnBadOrBusyAddress) {
   {
     Server s(ServerOptions{.listen = "no-port"}, Router());

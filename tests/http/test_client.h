@@ -83,6 +83,7 @@ class TestClient {
   TestClient& operator=(const TestClient&) = delete;
 
   bool connected() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
   int connect_errno() const { return connect_errno_; }
 
   bool SendRaw(std::string_view data) {
