@@ -13,7 +13,7 @@ packages=(
   libsqlite3-dev libpq-dev libhiredis-dev libvalijson-dev liboath-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql-15 redis-server sqlite3 procps iproute2 wrk hyperfine
+  postgresql-15 redis-server sqlite3 procps iproute2 wrk hyperfine curl jq
 )
 
 missing=()
