@@ -275,7 +275,8 @@ Response StaticFiles::Serve(const Request& request, std::string_view relative_pa
   const std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
   const std::uint64_t mtime_ns = static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000ull +
                                  static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
-  const std::string etag = "\"" + Hex(size) + "-" + Hex(mtime_ns) + "\"";
+  std::string etag = "\"";
+  etag.append(Hex(size)).append("-").append(Hex(mtime_ns)).append("\"");
 
   const std::string_view content_type = MimeTypeFor(*real);
   const bool immutable = !is_fallback && !options_.immutable_dir.empty() &&

@@ -15,7 +15,9 @@ namespace {
 
 TEST(HttpServerRun, SigtermDrainsAndReturns) {
   Router router;
-  RegisterHealthRoutes(router, HealthOptions{.version = "test"});
+  HealthOptions health;
+  health.version = "test";
+  RegisterHealthRoutes(router, health);
   ServerOptions options;
   options.listen = "127.0.0.1:0";
   options.io_threads = 1;
@@ -43,7 +45,9 @@ TEST(HttpBench, DISABLED_ServeForBenchmark) {
   const char* listen = std::getenv("CLV_BENCH_LISTEN");
   ASSERT_NE(listen, nullptr);
   Router router;
-  RegisterHealthRoutes(router, HealthOptions{.version = "bench"});
+  HealthOptions health;
+  health.version = "bench";
+  RegisterHealthRoutes(router, health);
   ServerOptions options;
   options.listen = listen;
   const char* log = std::getenv("CLV_BENCH_ACCESS_LOG");

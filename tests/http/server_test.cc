@@ -186,7 +186,7 @@ TEST(HttpServer, RequestIdIsEchoedWhenSaneAndGeneratedOtherwise) {
   r = c.Request("GET", "/nope", {{"X-Request-Id", "mine-1"}});
   EXPECT_EQ(ExpectEnvelope(*r, "not_found"), "mine-1");
 
-  for (const std::string bad : {std::string("has space"), std::string(129, 'a'),
+  for (const std::string& bad : {std::string("has space"), std::string(129, 'a'),
                                 std::string("semi;colon"), std::string("\xC3\xBC")}) {
     r = c.Request("GET", "/clv/customers/1", {{"X-Request-Id", bad}});
     ASSERT_TRUE(r);
@@ -540,13 +540,11 @@ TEST(HttpServer, FullWorkerQueueAnswers503) {
 }
 
 TEST(HttpServer, StartFailsCleanlyOnBadOrBusyAddress) {
-  {
-    Server s(ServerOptions{.listen = "no-port"}, Router());
-    EXPECT_EQ(s.Start().code(), StatusCode::kInvalidArgument);
-  }
-  {
-    Server s(ServerOptions{.listen = "example.com:80"}, Router());
-    EXPECT_EQ(s.Start().code(), StatusCode::kInvalidArgument);
+  for (const char* listen : {"no-port", "example.com:80", "127.0.0.1:99999", "[::1:80"}) {
+    ServerOptions o = TestOptions();
+    o.listen = listen;
+    Server s(o, Router());
+    EXPECT_EQ(s.Start().code(), StatusCode::kInvalidArgument) << listen;
   }
   auto first = StartServer(BasicRouter());
   ServerOptions o = TestOptions();
