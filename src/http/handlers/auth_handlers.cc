@@ -1,5 +1,8 @@
 #include "http/handlers/auth_handlers.h"
 
+#include <initializer_list>
+#include <vector>
+
 #include "http/error_mapping.h"
 #include "http/handlers/json_fields.h"
 #include "http/middleware.h"
@@ -16,15 +19,27 @@ boost::json::object TokensJson(const service::TokenPair& tokens) {
   return o;
 }
 
-// Parses the JSON object body of an auth request; on failure *error holds the response.
-std::optional<boost::json::object> ObjectBody(const Request& request, Response* error) {
+// Reads the named string fields of a JSON object body. On failure *error holds the response
+// (415 wrong content type, 400 malformed JSON, not an object, or a missing/mistyped field).
+std::optional<std::vector<std::string>> StringFields(const Request& request,
+                                                     std::initializer_list<std::string_view> names,
+                                                     Response* error) {
   std::optional<boost::json::value> body = ParseJsonBody(request, error);
   if (!body) return std::nullopt;
   if (!body->is_object()) {
     *error = Response::Error(400, "invalid_argument", "the body must be a JSON object");
     return std::nullopt;
   }
-  return std::move(body->as_object());
+  std::vector<std::string> values;
+  for (std::string_view name : names) {
+    Result<std::string> value = RequiredString(body->as_object(), name);
+    if (!value.ok()) {
+      *error = ErrorFromStatus(value.status());
+      return std::nullopt;
+    }
+    values.push_back(std::move(value).value());
+  }
+  return values;
 }
 
 }  // namespace
@@ -32,15 +47,9 @@ std::optional<boost::json::object> ObjectBody(const Request& request, Response* 
 void RegisterAuthRoutes(Router& router, service::AccountService& accounts) {
   router.Post("/auth/register", [&accounts](Request& request) {
     Response error;
-    auto body = ObjectBody(request, &error);
-    if (!body) return error;
-    Result<std::string> email = RequiredString(*body, "email");
-    if (!email.ok()) return ErrorFromStatus(email.status());
-    Result<std::string> password = RequiredString(*body, "password");
-    if (!password.ok()) return ErrorFromStatus(password.status());
-    Result<std::string> organization = RequiredString(*body, "organization");
-    if (!organization.ok()) return ErrorFromStatus(organization.status());
-    Result<service::Registration> r = accounts.Register(*email, *password, *organization);
+    auto fields = StringFields(request, {"email", "password", "organization"}, &error);
+    if (!fields) return error;
+    Result<service::Registration> r = accounts.Register((*fields)[0], (*fields)[1], (*fields)[2]);
     if (!r.ok()) return ErrorFromStatus(r.status());
     boost::json::object out = TokensJson(r->tokens);
     out["user"] = {{"id", r->user.id.value}, {"email", r->user.email},
@@ -51,35 +60,27 @@ void RegisterAuthRoutes(Router& router, service::AccountService& accounts) {
 
   router.Post("/auth/login", [&accounts](Request& request) {
     Response error;
-    auto body = ObjectBody(request, &error);
-    if (!body) return error;
-    Result<std::string> email = RequiredString(*body, "email");
-    if (!email.ok()) return ErrorFromStatus(email.status());
-    Result<std::string> password = RequiredString(*body, "password");
-    if (!password.ok()) return ErrorFromStatus(password.status());
-    Result<service::TokenPair> tokens = accounts.Login(*email, *password);
+    auto fields = StringFields(request, {"email", "password"}, &error);
+    if (!fields) return error;
+    Result<service::TokenPair> tokens = accounts.Login((*fields)[0], (*fields)[1]);
     if (!tokens.ok()) return ErrorFromStatus(tokens.status());
     return Response::Json(200, TokensJson(*tokens));
   }, Public());
 
   router.Post("/auth/refresh", [&accounts](Request& request) {
     Response error;
-    auto body = ObjectBody(request, &error);
-    if (!body) return error;
-    Result<std::string> token = RequiredString(*body, "refresh_token");
-    if (!token.ok()) return ErrorFromStatus(token.status());
-    Result<service::TokenPair> tokens = accounts.Refresh(*token);
+    auto fields = StringFields(request, {"refresh_token"}, &error);
+    if (!fields) return error;
+    Result<service::TokenPair> tokens = accounts.Refresh((*fields)[0]);
     if (!tokens.ok()) return ErrorFromStatus(tokens.status());
     return Response::Json(200, TokensJson(*tokens));
   }, Public());
 
   router.Post("/auth/logout", [&accounts](Request& request) {
     Response error;
-    auto body = ObjectBody(request, &error);
-    if (!body) return error;
-    Result<std::string> token = RequiredString(*body, "refresh_token");
-    if (!token.ok()) return ErrorFromStatus(token.status());
-    Status s = accounts.Logout(*token);
+    auto fields = StringFields(request, {"refresh_token"}, &error);
+    if (!fields) return error;
+    Status s = accounts.Logout((*fields)[0]);
     if (!s.ok()) return ErrorFromStatus(s);
     return Response::NoContent();
   }, Public());
