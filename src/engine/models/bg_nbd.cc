@@ -329,11 +329,13 @@ double BetaGeoModel::ProbabilityAlive(double x, double t_x, double T) const {
   return special::Sigmoid(-LogOddsDead(variant_, params_, x, t_x, T));
 }
 
+double BetaGeoModel::ExpectedPurchasesIfAlive(double t, double x, double T) const {
+  return AliveExpectedPurchases(params_.r + x, params_.a, params_.b + x + Shift(variant_),
+                                t / (params_.alpha + T));
+}
+
 double BetaGeoModel::ExpectedPurchases(double t, double x, double t_x, double T) const {
-  const double alive = ProbabilityAlive(x, t_x, T);
-  const double q = AliveExpectedPurchases(params_.r + x, params_.a, params_.b + x + Shift(variant_),
-                                          t / (params_.alpha + T));
-  return alive * q;
+  return ProbabilityAlive(x, t_x, T) * ExpectedPurchasesIfAlive(t, x, T);
 }
 
 double BetaGeoModel::ProbabilityOfPurchases(int n, double t, double x, double t_x,

@@ -66,6 +66,11 @@ class BetaGeoModel final : public PurchaseModel {
   // conditional_expected_number_of_purchases_up_to_time.
   double ExpectedPurchases(double t, double x, double t_x, double T) const override;
   double ProbabilityAlive(double x, double t_x, double T) const override;
+  // Expected purchases in (T, T + t] of a customer known to be alive at T. It depends on (x, T)
+  // only, and ExpectedPurchases(t, x, t_x, T) == ProbabilityAlive(x, t_x, T) * this, bit for
+  // bit, so batch scoring (engine/analytics/clv.h) evaluates the costly 2F1 series once per
+  // distinct (x, T) instead of once per customer.
+  double ExpectedPurchasesIfAlive(double t, double x, double T) const;
   // P(X(T, T + t] = n | history) = (1 − P(alive)) [n = 0] + P(alive) · P_fresh(n), where
   // P_fresh is FHL (2005) eq. (8) evaluated at the alive posterior (r + x, α + T, a, b + x + s):
   // an alive customer restarts the process (Poisson purchases, drop-out only after purchases).
