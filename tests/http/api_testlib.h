@@ -94,8 +94,17 @@ TestResponse Send(std::uint16_t port, std::string_view method, std::string_view 
 // Parses the body; a parse failure adds a test failure and returns null.
 boost::json::value JsonOf(const TestResponse& r);
 
-// The JSON text of {"orders": [...]} from compact order specs.
+// One order of a JSON batch: OrderSpec("O-1", "C-1").Total("5.00").At("2024-01-01T00:00:00Z").
 struct OrderSpec {
+  OrderSpec(std::string order_id, std::string customer)
+      : id(std::move(order_id)), customer_id(std::move(customer)) {}
+  OrderSpec& At(std::string v) { placed_at = std::move(v); return *this; }
+  OrderSpec& Total(std::string v) { total = std::move(v); return *this; }
+  OrderSpec& Currency(std::string v) { currency = std::move(v); return *this; }
+  OrderSpec& Email(std::string v) { email = std::move(v); return *this; }
+  OrderSpec& RefundOf(std::string v) { refund_of = std::move(v); return *this; }
+  OrderSpec& Status(std::string v) { status = std::move(v); return *this; }
+
   std::string id;
   std::string customer_id;
   std::string placed_at = "2024-03-01T10:00:00Z";
@@ -105,6 +114,7 @@ struct OrderSpec {
   std::string refund_of;  // omitted when empty
   std::string status;     // omitted when empty
 };
+// The JSON text of {"orders": [...]}.
 std::string OrdersJson(const std::vector<OrderSpec>& orders);
 
 struct Account {
