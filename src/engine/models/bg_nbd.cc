@@ -360,18 +360,6 @@ double BetaGeoModel::MedianTimeToNextPurchase(double x, double t_x, double T) co
   return (params_.alpha + T) * std::expm1(std::log(2.0) / (params_.r + x));
 }
 
-static void RequireStrictMaximum(MleResult& mle) {
-  // MaximizeLikelihood accepts a vanishing gradient; on a flat ridge (e.g. nobody ever
-  // repeats: a and b do not enter the BG/NBD likelihood at all) that is not an estimate. A
-  // maximum that is not strict (Hessian not positive definite) is reported as not converged.
-  if (mle.report.converged && !std::isfinite(mle.standard_errors[0])) {
-    mle.report.converged = false;
-    mle.report.message =
-        "no strict maximum: the Hessian is not positive definite (parameters not identified by "
-        "these data)";
-  }
-}
-
 Result<BetaGeoFit> FitBetaGeo(BetaGeoVariant variant, const RfmData& data,
                               const FitOptions& options) {
   CLV_RETURN_IF_ERROR(ValidateRfm(data));
@@ -405,8 +393,9 @@ Result<BetaGeoFit> FitBetaGeo(BetaGeoVariant variant, const RfmData& data,
 
   FitOptions scaled = options;
   if (!scaled.initial_params.empty()) scaled.initial_params[1] /= scale;
+  // On a flat ridge (nobody repeats: a and b do not enter the likelihood) MaximizeLikelihood
+  // reports converged = false because the Hessian is not positive definite.
   MleResult mle = MaximizeLikelihood(problem, scaled);
-  RequireStrictMaximum(mle);
   auto unscale = [&](double& v) { v *= scale; };
   unscale(mle.params[1]);
   unscale(mle.standard_errors[1]);

@@ -171,11 +171,6 @@ Result<GammaGammaFit> FitGammaGamma(const RfmData& data, const FitOptions& optio
     mle.covariance[2 * 3 + j] *= scale;
     mle.covariance[j * 3 + 2] *= scale;
   }
-  if (mle.report.converged && !std::isfinite(mle.standard_errors[0])) {
-    // See FitBetaGeo: a flat ridge is not an estimate.
-    mle.report.converged = false;
-    mle.report.message = "no strict maximum: the Hessian is not positive definite";
-  }
   fit.params = {mle.params[0], mle.params[1], mle.params[2]};
   fit.customers_used = tb->total_weight;
   const double n = tb->total_weight;

@@ -248,7 +248,13 @@ MleResult MaximizeLikelihood(const MleProblem& problem, const FitOptions& option
           result.covariance[i * n + j] = result.params[i] * result.params[j] * cov[i * n + j];
       }
     } else if (r.converged) {
-      r.message += "; the Hessian is not positive definite, so no standard errors";
+      // A vanishing gradient on a flat ridge (e.g. nobody ever buys again, so BG/NBD's a and b
+      // do not enter the likelihood) is not an estimate: the optimiser stopped somewhere on the
+      // ridge and the reported numbers would be arbitrary. Only a strict maximum counts.
+      r.converged = false;
+      r.message =
+          "the data do not identify every parameter: the Hessian of the log-likelihood is not "
+          "positive definite at the optimum (the likelihood is flat in some direction)";
     }
   }
   return result;

@@ -20,6 +20,9 @@
 // answers. Objectives must therefore sum in an order that does not depend on the thread count
 // (engine/parallel.h).
 //
+// A stationary point whose Hessian is not positive definite (the likelihood is flat in some
+// direction, so the data do not identify every parameter) is reported as converged = false.
+//
 // Standard errors come from the inverse of the Hessian of the total negative log-likelihood,
 // which is obtained by central differences of the analytic gradient, w.r.t. theta; the
 // delta method gives se(param) = param * se(theta). Confidence intervals are exp(theta ± z se),

@@ -49,6 +49,38 @@ TEST(MleTest, DivergingParameterIsReportedNotReturnedAsSuccess) {
   EXPECT_NE(r.report.message.find("diverged"), std::string::npos) << r.report.message;
 }
 
+TEST(MleTest, FlatDirectionIsNotConverged) {
+  // Exponential waiting times with a second parameter mu that does not enter the likelihood:
+  // the gradient vanishes along the whole line, so L-BFGS stops with a zero gradient, but the
+  // Hessian is singular and the data say nothing about mu.
+  const std::vector<double> t = {0.5, 1.5, 2.0, 0.25};
+  MleProblem p;
+  p.names = {"lambda", "mu"};
+  p.num_observations = static_cast<double>(t.size());
+  p.require_nonpositive_log_likelihood = false;
+  p.objective = [t](std::span<const double> theta, std::span<double> grad) {
+    const double lambda = std::exp(theta[0]);
+    double nll = 0, dnll = 0;
+    for (double ti : t) {
+      nll -= std::log(lambda) - lambda * ti;
+      dnll -= 1 - lambda * ti;
+    }
+    if (!grad.empty()) {
+      grad[0] = dnll;
+      grad[1] = 0;
+    }
+    return nll;
+  };
+  p.starts = {{1.0, 1.0}, {2.0, 0.5}};
+  MleResult r = MaximizeLikelihood(p, FitOptions{});
+  EXPECT_FALSE(r.report.converged);
+  EXPECT_NE(r.report.message.find("do not identify every parameter"), std::string::npos)
+      << r.report.message;
+  EXPECT_TRUE(std::isnan(r.standard_errors[1]));
+  // The identified parameter is still where the data put it: 1 / mean(t).
+  EXPECT_NEAR(r.params[0], 4 / 4.25, 1e-7);
+}
+
 TEST(MleTest, WarmStartIsTriedFirst) {
   FitOptions options;
   options.initial_params = {0.8};
