@@ -1,6 +1,8 @@
 #include "engine/models/gamma_gamma.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -15,16 +17,60 @@ namespace {
 using special::Digamma;
 using special::LogGamma;
 
-// Rows of the fit, with everything that does not depend on the parameters precomputed.
-// ℓ_i = lgΓ(px+q) − lgΓ(px) − lgΓ(q) + q log γ + (px − 1) log m + px log x − (px+q) log(xm + γ).
-// The terms linear in p (Σ w x log m, Σ w x log x, Σ w log m) are summed once; the
-// log-gamma terms depend on x only and are computed once per distinct x; per row remains one
-// log and one division.
+// The fit's tables. Per customer
+//   ℓ_i = lgΓ(px+q) − lgΓ(px) − lgΓ(q) + q log γ + (px − 1) log m + px log x − (px+q) log(xm + γ).
+// The log-gamma terms depend on x only (a few dozen distinct values); the terms linear in p
+// need Σ w x log m, Σ w log m and Σ w x log x once. What remains couples every customer to γ:
+//   (px + q) log(c + γ) with c = x m,  i.e.  p·S1(γ) + q·S0(γ),
+//   S0 = Σ w log(c + γ),  S1 = Σ w x log(c + γ),  and for the gradient T0, T1 = dS0/dγ, dS1/dγ.
+// These depend on γ alone, so instead of a log per customer per evaluation they are computed
+// from power moments. Customers are binned by c into bins of relative width 1/16 (the top four
+// mantissa bits of c, so no log is needed to bin); within a bin with centre c0 and
+// d = c − c0, |d| <= c0/32, and
+//   log(c + γ) = log(c0 + γ) + Σ_{k>=1} (−1)^(k+1) (d / (c0 + γ))^k / k,
+// a series with ratio |d| / (c0 + γ) <= 1/32 for every γ >= 0. With the moments
+// M_k = Σ_bin w d^k (and N_k = Σ_bin w x d^k) up to k = kOrder the truncation error is below
+// (1/32)^(kOrder+1) / (kOrder+1) ≈ 2e-18 per customer, far under double rounding. An
+// evaluation then costs one log per occupied bin (a few hundred) instead of one per customer.
+// At γ = 0 the same expansion gives Σ w log c and Σ w x log c, so setting up needs no log either.
+constexpr int kOrder = 10;
+constexpr std::size_t kMoments = kOrder + 1;
+
 struct GgTables {
-  std::vector<double> x, xm, w;  // per row: x, x·m (scaled money), weight
-  std::vector<double> xs, wx;    // distinct x, total weight per x
+  std::vector<double> xs, wx;    // distinct x, total weight per distinct x
+  std::vector<double> c0;        // bin centres
+  std::vector<double> moments;   // per bin: M_0..M_kOrder, then N_0..N_kOrder
   double sum_wxlogm = 0, sum_wlogm = 0, sum_wxlogx = 0, total_weight = 0;
 };
+
+// S0, S1, T0, T1 at γ (see above).
+struct RowSums {
+  double s0 = 0, s1 = 0, t0 = 0, t1 = 0;
+};
+
+RowSums SumOverCustomers(const GgTables& tb, double g) {
+  RowSums r;
+  for (std::size_t j = 0; j < tb.c0.size(); ++j) {
+    const double* m = &tb.moments[j * 2 * kMoments];
+    const double* nx = m + kMoments;
+    const double u = tb.c0[j] + g, inv = 1.0 / u, log_u = std::log(u);
+    // Σ_k (−1)^(k+1) M_k u^(−k) / k and its γ-derivative Σ_k (−1)^k M_k u^(−k−1).
+    double f0 = 0, f1 = 0, d0 = 0, d1 = 0, pw = 1;
+    for (std::size_t k = 1; k < kMoments; ++k) {
+      pw *= -inv;  // (−1/u)^k
+      const double kd = static_cast<double>(k);
+      f0 -= m[k] * pw / kd;
+      f1 -= nx[k] * pw / kd;
+      d0 += m[k] * pw;
+      d1 += nx[k] * pw;
+    }
+    r.s0 += m[0] * log_u + f0;
+    r.s1 += nx[0] * log_u + f1;
+    r.t0 += (m[0] + d0) * inv;
+    r.t1 += (nx[0] + d1) * inv;
+  }
+  return r;
+}
 
 double GgNegLogLikelihood(const GgTables& tb, std::span<const double> theta,
                           std::span<double> grad) {
@@ -44,26 +90,85 @@ double GgNegLogLikelihood(const GgTables& tb, std::span<const double> theta,
       dg += w * q / g;
     }
   }
-  double acc[4];
-  DeterministicSum(tb.x.size(), 4, acc, [&](std::size_t i, double* out) {
-    const double u = tb.xm[i] + g;
-    const double l = std::log(u);
-    const double pxq = p * tb.x[i] + q;
-    out[0] -= tb.w[i] * pxq * l;
-    out[1] -= tb.w[i] * tb.x[i] * l;  // d/dp
-    out[2] -= tb.w[i] * l;            // d/dq
-    out[3] -= tb.w[i] * pxq / u;      // d/dγ
-  });
-  ll += acc[0];
+  const RowSums rs = SumOverCustomers(tb, g);
+  ll -= p * rs.s1 + q * rs.s0;
   if (want) {
-    dp += acc[1];
-    dq += acc[2];
-    dg += acc[3];
+    dp -= rs.s1;
+    dq -= rs.s0;
+    dg -= p * rs.t1 + q * rs.t0;
     grad[0] = -dp * p;
     grad[1] = -dq * q;
     grad[2] = -dg * g;
   }
   return -ll;
+}
+
+// Builds the tables from the repeat customers, money divided by `scale`. Rows with x > 0 must
+// have m > 0 (checked by the caller). One pass, in row order, so the sums are deterministic.
+GgTables BuildGgTables(const RfmData& data, double scale) {
+  GgTables tb;
+  // Bin id = the top 16 bits of c's IEEE pattern (sign, exponent, 4 mantissa bits); c > 0.
+  std::vector<std::int32_t> slot_of_bin(1u << 16, -1);
+  std::vector<double> weight_of_x;  // indexed by x (a whole number, ValidateRfm) while small
+  std::vector<std::pair<double, double>> large_x;  // (x, w) beyond that, rare
+  constexpr double kMaxIndexedX = 1 << 20;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const double x = data.frequency[i];
+    if (x <= 0) continue;
+    const double w = data.WeightOf(i), c = x * (data.monetary[i] / scale);
+    const std::uint64_t bits = std::bit_cast<std::uint64_t>(c);
+    const auto bin = static_cast<std::size_t>(bits >> 48);
+    std::int32_t& slot = slot_of_bin[bin];
+    if (slot < 0) {
+      slot = static_cast<std::int32_t>(tb.c0.size());
+      // Centre: the bin's lower edge with the next mantissa bit set (the midpoint).
+      tb.c0.push_back(std::bit_cast<double>((static_cast<std::uint64_t>(bin) << 48) |
+                                            (std::uint64_t{1} << 47)));
+      tb.moments.resize(tb.moments.size() + 2 * kMoments, 0.0);
+    }
+    double* m = &tb.moments[static_cast<std::size_t>(slot) * 2 * kMoments];
+    const double d = c - tb.c0[static_cast<std::size_t>(slot)];
+    double pw = w;
+    for (std::size_t k = 0; k < kMoments; ++k) {
+      m[k] += pw;
+      m[kMoments + k] += pw * x;
+      pw *= d;
+    }
+    if (x < kMaxIndexedX) {
+      const auto xi = static_cast<std::size_t>(x);
+      if (xi >= weight_of_x.size()) weight_of_x.resize(xi + 1, 0.0);
+      weight_of_x[xi] += w;
+    } else {
+      large_x.emplace_back(x, w);
+    }
+  }
+  for (std::size_t v = 1; v < weight_of_x.size(); ++v) {
+    if (weight_of_x[v] > 0) {
+      tb.xs.push_back(static_cast<double>(v));
+      tb.wx.push_back(weight_of_x[v]);
+    }
+  }
+  std::sort(large_x.begin(), large_x.end());
+  for (const auto& [x, w] : large_x) {
+    if (tb.xs.empty() || tb.xs.back() != x) {
+      tb.xs.push_back(x);
+      tb.wx.push_back(0);
+    }
+    tb.wx.back() += w;
+  }
+  double sum_wxlogx = 0;
+  for (std::size_t k = 0; k < tb.xs.size(); ++k) {
+    tb.total_weight += tb.wx[k];
+    sum_wxlogx += tb.wx[k] * tb.xs[k] * std::log(tb.xs[k]);
+  }
+  tb.sum_wxlogx = sum_wxlogx;
+  // Σ w log m = Σ w log c − Σ w log x (and with a factor x), from the expansion at γ = 0.
+  const RowSums at_zero = SumOverCustomers(tb, 0.0);
+  double sum_wlogx = 0;
+  for (std::size_t k = 0; k < tb.xs.size(); ++k) sum_wlogx += tb.wx[k] * std::log(tb.xs[k]);
+  tb.sum_wlogm = at_zero.s0 - sum_wlogx;
+  tb.sum_wxlogm = at_zero.s1 - sum_wxlogx;
+  return tb;
 }
 
 }  // namespace
@@ -101,51 +206,27 @@ Result<GammaGammaFit> FitGammaGamma(const RfmData& data, const FitOptions& optio
     CLV_RETURN_IF_ERROR(ValidateGammaGammaParams(
         {options.initial_params[0], options.initial_params[1], options.initial_params[2]}));
   }
-  // Money scale: the weighted mean of m over the repeat customers.
-  double sw = 0, swm = 0;
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    if (data.frequency[i] <= 0) continue;
-    if (!(data.monetary[i] > 0)) {
-      return InvalidArgument("row " + std::to_string(i) +
-                             ": monetary value must be positive when frequency > 0");
-    }
-    sw += data.WeightOf(i);
-    swm += data.WeightOf(i) * data.monetary[i];
-  }
-  if (sw == 0) return InvalidArgument("no customer with repeat purchases to fit spend on");
-  const double scale = swm / sw;
-
-  auto tb = std::make_shared<GgTables>();
-  double sx = 0, sm = 0, sxx = 0, smm = 0, sxm = 0;
+  // Money scale: the weighted mean of m over the repeat customers; the moments give the
+  // frequency-monetary correlation.
+  double sw = 0, sx = 0, sm = 0, sxx = 0, smm = 0, sxm = 0;
   for (std::size_t i = 0; i < data.size(); ++i) {
     const double x = data.frequency[i];
     if (x <= 0) continue;
-    const double w = data.WeightOf(i), m = data.monetary[i] / scale;
-    tb->x.push_back(x);
-    tb->xm.push_back(x * m);
-    tb->w.push_back(w);
-    const double logm = std::log(m);
-    tb->sum_wxlogm += w * x * logm;
-    tb->sum_wlogm += w * logm;
-    tb->sum_wxlogx += w * x * std::log(x);
-    tb->total_weight += w;
-    sx += w * x;
-    sm += w * data.monetary[i];
-    sxx += w * x * x;
-    smm += w * data.monetary[i] * data.monetary[i];
-    sxm += w * x * data.monetary[i];
-  }
-  {
-    std::vector<double> sorted = tb->x;
-    std::sort(sorted.begin(), sorted.end());
-    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-    tb->xs = sorted;
-    tb->wx.assign(sorted.size(), 0.0);
-    for (std::size_t i = 0; i < tb->x.size(); ++i) {
-      const auto k = std::lower_bound(sorted.begin(), sorted.end(), tb->x[i]) - sorted.begin();
-      tb->wx[static_cast<std::size_t>(k)] += tb->w[i];
+    const double w = data.WeightOf(i), m = data.monetary[i];
+    if (!(m > 0)) {
+      return InvalidArgument("row " + std::to_string(i) +
+                             ": monetary value must be positive when frequency > 0");
     }
+    sw += w;
+    sx += w * x;
+    sm += w * m;
+    sxx += w * x * x;
+    smm += w * m * m;
+    sxm += w * x * m;
   }
+  if (sw == 0) return InvalidArgument("no customer with repeat purchases to fit spend on");
+  const double scale = sm / sw;
+  auto tb = std::make_shared<const GgTables>(BuildGgTables(data, scale));
 
   MleProblem problem;
   problem.names = {"p", "q", "gamma"};
