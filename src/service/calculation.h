@@ -36,8 +36,9 @@
 // fits' covariance (the two fits are independent: block-diagonal), and the interval
 // CLV × exp(±1.2816 · sd / CLV) (log-normal, so never negative). It says how sure the model is
 // about a customer's expected value, not where the customer's actual future spend will fall
-// (that spread — one customer's purchase process — is much wider). NaN when a covariance is
-// not available (Hessian not positive definite).
+// (that spread — one customer's purchase process — is much wider). With the customer-mean
+// spend fallback only the purchase model's uncertainty enters. NaN when a covariance is not
+// available (Hessian not positive definite); [0, 0] when the CLV is 0.
 //
 // Errors: InvalidArgument for bad options (unknown model, fractions out of range, ...);
 // FailedPrecondition with the minimum when the data cannot support a calculation: fewer than
@@ -81,7 +82,7 @@ struct CalculationOptions {
   double horizon_periods = 0;
   int clv_months = 12;                  // 1..1200
   double discount_rate_monthly = 0.01;  // > -1
-  double margin = 1.0;                  // gross margin, (0, 1]... any finite > 0
+  double margin = 1.0;                  // gross margin, (0, 1]
   double holdout_fraction = 0.2;        // (0, 0.5]
   std::int32_t min_customers = 100;     // >= 1
   int forecast_months = 12;             // 1..120
