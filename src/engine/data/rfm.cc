@@ -1,6 +1,7 @@
 #include "engine/data/rfm.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -95,7 +96,81 @@ Status ValidateRfm(const RfmData& data) {
   return Status::Ok();
 }
 
+namespace {
+
+// LSD radix sort of keys below 2^bits, 11 bits per pass (a 16 KB histogram stays in L1).
+template <typename Key>
+void RadixSort(std::vector<Key>& keys, int bits) {
+  constexpr int kDigit = 11;
+  constexpr std::size_t kBuckets = std::size_t{1} << kDigit;
+  std::vector<Key> buffer(keys.size());
+  for (int shift = 0; shift < bits; shift += kDigit) {
+    std::vector<std::size_t> offset(kBuckets + 1, 0);
+    for (const Key k : keys) ++offset[((k >> shift) & (kBuckets - 1)) + 1];
+    for (std::size_t b = 1; b <= kBuckets; ++b) offset[b] += offset[b - 1];
+    for (const Key k : keys) buffer[offset[(k >> shift) & (kBuckets - 1)]++] = k;
+    keys.swap(buffer);
+  }
+}
+
+int BitWidth(double v) { return std::bit_width(static_cast<std::uint64_t>(v)); }
+
+// Compress for the common case: unit weights and whole-number x, t_x, T (period-level
+// summaries) that pack into one integer key (x, t_x, T) in that order of significance. Sorting
+// the packed keys (radix, a few linear passes) and counting runs gives exactly the generic
+// path's answer (same order; a weight is a count) several times faster than hashing rows.
+// Returns false, leaving `out` untouched, when the data do not qualify.
+bool CompressPacked(const RfmData& data, RfmData& out) {
+  if (!data.weight.empty()) return false;
+  const std::size_t n = data.size();
+  constexpr double kLimit = 1 << 20;
+  double max_x = 0, max_t = 0;
+  bool whole = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = data.frequency[i], t_x = data.recency[i], T = data.age[i];
+    // Also rejects what would not pack: negative values, NaN, t_x > T (unvalidated input).
+    whole = whole && x >= 0 && t_x >= 0 && t_x <= T && x < kLimit && T < kLimit && IsWhole(x) &&
+            IsWhole(t_x) && IsWhole(T);
+    max_x = std::max(max_x, x);
+    max_t = std::max(max_t, T);
+  }
+  if (!whole) return false;
+  const int bt = BitWidth(max_t), bits = BitWidth(max_x) + 2 * bt;  // t_x <= T
+  auto pack = [&](std::size_t i) {
+    return (static_cast<std::uint64_t>(data.frequency[i]) << (2 * bt)) |
+           (static_cast<std::uint64_t>(data.recency[i]) << bt) |
+           static_cast<std::uint64_t>(data.age[i]);
+  };
+  auto emit = [&](auto& keys) {
+    RadixSort(keys, bits);
+    const std::uint64_t t_mask = (std::uint64_t{1} << bt) - 1;
+    for (std::size_t i = 0; i < keys.size();) {
+      std::size_t j = i + 1;
+      while (j < keys.size() && keys[j] == keys[i]) ++j;
+      const std::uint64_t k = keys[i];
+      out.frequency.push_back(static_cast<double>(k >> (2 * bt)));
+      out.recency.push_back(static_cast<double>((k >> bt) & t_mask));
+      out.age.push_back(static_cast<double>(k & t_mask));
+      out.weight.push_back(static_cast<double>(j - i));
+      i = j;
+    }
+  };
+  if (bits <= 32) {
+    std::vector<std::uint32_t> keys(n);
+    for (std::size_t i = 0; i < n; ++i) keys[i] = static_cast<std::uint32_t>(pack(i));
+    emit(keys);
+  } else {
+    std::vector<std::uint64_t> keys(n);
+    for (std::size_t i = 0; i < n; ++i) keys[i] = pack(i);
+    emit(keys);
+  }
+  return true;
+}
+
+}  // namespace
+
 RfmData Compress(const RfmData& data) {
+  if (RfmData packed; CompressPacked(data, packed)) return packed;
   // Hash grouping first (one pass over possibly millions of rows), then a sort of the distinct
   // rows only: much cheaper than sorting every row when customers repeat.
   const RowGroups groups = GroupIdenticalRows(data);

@@ -149,7 +149,7 @@ double FreshProbability(int k, double t, double R, double A, double a, double B)
 // few hundred distinct times and a few dozen distinct x. Every term of the log-likelihood that
 // depends only on x (the log-gamma and digamma terms) or only on a time (log(α + t)) is
 // therefore computed once per evaluation in small tables, and the per-row work is one
-// exp + one log1p.
+// exp + one log.
 struct Tables {
   BetaGeoVariant variant;
   std::vector<double> xs;      // distinct x, ascending
@@ -168,14 +168,39 @@ Tables BuildTables(BetaGeoVariant variant, const RfmData& compressed, double sca
   Tables tb;
   tb.variant = variant;
   const std::size_t n = compressed.size();
-  tb.times.reserve(2 * n);
+  // Distinct times. Day- or week-level data have whole-number times below a few thousand: a
+  // presence table indexed by the time finds them and indexes every row in O(1); otherwise
+  // sort them and binary-search.
+  double max_time = 0;
+  bool whole = true;
   for (std::size_t i = 0; i < n; ++i) {
-    tb.times.push_back(compressed.recency[i] / scale);
-    tb.times.push_back(compressed.age[i] / scale);
+    const double t_x = compressed.recency[i], T = compressed.age[i];
+    max_time = std::max(max_time, T);
+    whole = whole && t_x == std::floor(t_x) && T == std::floor(T);
   }
-  std::sort(tb.times.begin(), tb.times.end());
-  tb.times.erase(std::unique(tb.times.begin(), tb.times.end()), tb.times.end());
+  std::vector<std::int32_t> dense;  // time value -> index into tb.times, when `whole`
+  if (whole && max_time <= 4.0 * static_cast<double>(n) + 4096) {
+    dense.assign(static_cast<std::size_t>(max_time) + 1, -1);
+    for (std::size_t i = 0; i < n; ++i) {
+      dense[static_cast<std::size_t>(compressed.recency[i])] = 0;
+      dense[static_cast<std::size_t>(compressed.age[i])] = 0;
+    }
+    for (std::size_t v = 0; v < dense.size(); ++v) {
+      if (dense[v] < 0) continue;
+      dense[v] = static_cast<std::int32_t>(tb.times.size());
+      tb.times.push_back(static_cast<double>(v) / scale);
+    }
+  } else {
+    tb.times.reserve(2 * n);
+    for (std::size_t i = 0; i < n; ++i) {
+      tb.times.push_back(compressed.recency[i] / scale);
+      tb.times.push_back(compressed.age[i] / scale);
+    }
+    std::sort(tb.times.begin(), tb.times.end());
+    tb.times.erase(std::unique(tb.times.begin(), tb.times.end()), tb.times.end());
+  }
   auto time_index = [&](double v) {
+    if (!dense.empty()) return dense[static_cast<std::size_t>(v)];
     return static_cast<std::int32_t>(
         std::lower_bound(tb.times.begin(), tb.times.end(), v / scale) - tb.times.begin());
   };
@@ -256,7 +281,9 @@ double BetaGeoNll(const Tables& tb, std::span<const double> theta, std::span<dou
     const double inv = 1.0 / (1.0 + e);
     const double w4 = d > 0 ? inv : e * inv;
     const double w3 = 1.0 - w4;
-    out[0] += row.w * (std::max(a3, a4) + std::log1p(e));
+    // log(1 + e), not log1p(e): e is in (0, 1], so the absolute error is below 2.3e-16 (an ulp
+    // of 1) against a row log-likelihood of order 1 or more, and glibc's log is ~3x faster.
+    out[0] += row.w * (std::max(a3, a4) + std::log(1.0 + e));
     out[1] -= row.w * (w3 * log_t[row.iT] + w4 * log_t[row.itx]);
     out[2] -= row.w * n * (w3 * inv_t[row.iT] + w4 * inv_t[row.itx]);
     out[3] += row.w * w4;

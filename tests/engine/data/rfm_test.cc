@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 namespace clv::engine {
 namespace {
@@ -40,6 +41,43 @@ TEST(RfmTest, CompressGroupsIdenticalRowsInSortedOrder) {
   // -0.0 and 0.0 are one value.
   RfmData z{{0, 0}, {0.0, -0.0}, {1, 1}, {}, {}};
   EXPECT_EQ(Compress(z).size(), 1u);
+}
+
+TEST(RfmTest, CompressPackedAndGenericPathsAgree) {
+  // Unit-weight whole-number data take the packed radix-sort path; the same rows with explicit
+  // unit weights take the hash-and-sort path. Both must give the same rows, order and weights,
+  // including across the 32-bit / 64-bit key boundary (large ages) and for x > 2^11.
+  std::mt19937_64 rng(7);
+  for (const double max_age : {40.0, 1000.0, 900000.0}) {
+    RfmData d;
+    for (int i = 0; i < 20000; ++i) {
+      const double T = std::floor(std::uniform_real_distribution<double>(0, max_age)(rng));
+      const double x = (i % 3 == 0) ? 0 : std::floor(std::uniform_real_distribution<double>(0, 5000)(rng));
+      const double t_x = x == 0 ? 0.0 : std::floor(std::uniform_real_distribution<double>(0, T)(rng));
+      d.frequency.push_back(x);
+      d.recency.push_back(t_x);
+      d.age.push_back(T);
+    }
+    for (int i = 0; i < 5000; ++i) {  // force repeated rows
+      d.frequency.push_back(d.frequency[i]);
+      d.recency.push_back(d.recency[i]);
+      d.age.push_back(d.age[i]);
+    }
+    ASSERT_TRUE(ValidateRfm(d).ok());
+    RfmData weighted = d;
+    weighted.weight.assign(d.size(), 1.0);
+    const RfmData a = Compress(d), b = Compress(weighted);
+    EXPECT_EQ(a.frequency, b.frequency) << max_age;
+    EXPECT_EQ(a.recency, b.recency) << max_age;
+    EXPECT_EQ(a.age, b.age) << max_age;
+    EXPECT_EQ(a.weight, b.weight) << max_age;
+    EXPECT_DOUBLE_EQ(a.TotalWeight(), 25000);
+  }
+  // Non-whole times fall back to the generic path and still group.
+  RfmData frac{{1, 1, 0}, {0.5, 0.5, 0}, {2.25, 2.25, 1}, {}, {}};
+  const RfmData c = Compress(frac);
+  EXPECT_EQ(c.frequency, (std::vector<double>{0, 1}));
+  EXPECT_EQ(c.weight, (std::vector<double>{1, 2}));
 }
 
 }  // namespace
