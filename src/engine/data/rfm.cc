@@ -113,33 +113,19 @@ void RadixSort(std::vector<Key>& keys, int bits) {
   }
 }
 
-int BitWidth(double v) { return std::bit_width(static_cast<std::uint64_t>(v)); }
-
 // Compress for the common case: unit weights and whole-number x, t_x, T (period-level
-// summaries) that pack into one integer key (x, t_x, T) in that order of significance. Sorting
-// the packed keys (radix, a few linear passes) and counting runs gives exactly the generic
-// path's answer (same order; a weight is a count) several times faster than hashing rows.
+// summaries) that pack into one integer key (engine/data/group_rows.h). Sorting the packed keys
+// (radix, a few linear passes) and counting runs gives exactly the generic path's answer (same
+// order; a weight is a count) several times faster than hashing rows.
 // Returns false, leaving `out` untouched, when the data do not qualify.
 bool CompressPacked(const RfmData& data, RfmData& out) {
   if (!data.weight.empty()) return false;
   const std::size_t n = data.size();
-  constexpr double kLimit = 1 << 20;
-  double max_x = 0, max_t = 0;
-  bool whole = true;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double x = data.frequency[i], t_x = data.recency[i], T = data.age[i];
-    // Also rejects what would not pack: negative values, NaN, t_x > T (unvalidated input).
-    whole = whole && x >= 0 && t_x >= 0 && t_x <= T && x < kLimit && T < kLimit && IsWhole(x) &&
-            IsWhole(t_x) && IsWhole(T);
-    max_x = std::max(max_x, x);
-    max_t = std::max(max_t, T);
-  }
-  if (!whole) return false;
-  const int bt = BitWidth(max_t), bits = BitWidth(max_x) + 2 * bt;  // t_x <= T
+  const PackedKeyLayout layout = PackedLayout(data);
+  if (layout.bits == 0) return false;
+  const int bt = layout.t_bits, bits = layout.bits;
   auto pack = [&](std::size_t i) {
-    return (static_cast<std::uint64_t>(data.frequency[i]) << (2 * bt)) |
-           (static_cast<std::uint64_t>(data.recency[i]) << bt) |
-           static_cast<std::uint64_t>(data.age[i]);
+    return layout.Pack(data.frequency[i], data.recency[i], data.age[i]);
   };
   auto emit = [&](auto& keys) {
     RadixSort(keys, bits);

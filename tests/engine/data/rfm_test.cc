@@ -1,4 +1,5 @@
 #include "engine/data/rfm.h"
+#include "engine/data/group_rows.h"
 
 #include <gtest/gtest.h>
 
@@ -78,6 +79,35 @@ TEST(RfmTest, CompressPackedAndGenericPathsAgree) {
   const RfmData c = Compress(frac);
   EXPECT_EQ(c.frequency, (std::vector<double>{0, 1}));
   EXPECT_EQ(c.weight, (std::vector<double>{1, 2}));
+}
+
+TEST(RfmTest, GroupIdenticalRowsPackedAndGeneralPathsGroupAlike) {
+  // Whole-number rows take the packed-key table; the same rows shifted by 0.5 in time (not
+  // whole) take the general one. Both must give the same partition, numbered by first
+  // appearance, with each group's first row as its representative.
+  std::mt19937_64 rng(11);
+  RfmData whole, half;
+  for (int i = 0; i < 30000; ++i) {
+    const double T = static_cast<double>(rng() % 400), x = static_cast<double>(rng() % 60);
+    const double t_x = x == 0 ? 0.0 : static_cast<double>(rng() % (static_cast<std::uint64_t>(T) + 1));
+    whole.frequency.push_back(x);
+    whole.recency.push_back(t_x);
+    whole.age.push_back(T);
+    half.frequency.push_back(x);
+    half.recency.push_back(x == 0 ? 0.0 : t_x + 0.5);
+    half.age.push_back(T + 0.5);
+  }
+  const RowGroups a = GroupIdenticalRows(whole), b = GroupIdenticalRows(half);
+  EXPECT_EQ(a.group_of_row, b.group_of_row);
+  EXPECT_EQ(a.first_row, b.first_row);
+  ASSERT_GT(a.first_row.size(), 1000u);
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    const std::size_t r = a.first_row[static_cast<std::size_t>(a.group_of_row[i])];
+    ASSERT_LE(r, i);
+    ASSERT_EQ(whole.frequency[r], whole.frequency[i]);
+    ASSERT_EQ(whole.recency[r], whole.recency[i]);
+    ASSERT_EQ(whole.age[r], whole.age[i]);
+  }
 }
 
 }  // namespace
