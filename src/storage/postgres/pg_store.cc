@@ -347,6 +347,7 @@ class PgImporter final : public OrderImporter {
     s = lease_->Command("COMMIT");
     if (!s.ok()) return Fail(s);
     open_ = false;
+    closed_ = true;  // nothing left to roll back
     return merged;
   }
 
