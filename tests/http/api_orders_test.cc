@@ -3,6 +3,7 @@
 // and multipart) is all-or-nothing; pagination is complete and duplicate-free.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <set>
 #include <string>
 #include <vector>
@@ -388,6 +389,68 @@ TEST_P(ApiOrdersTest, PaginationIsCompleteWithoutDuplicates) {
   EXPECT_EQ(ids.size(), 250u);
   EXPECT_EQ(external.size(), 250u);
   EXPECT_EQ(ListAll("/orders", a.access_token, 7).size(), 250u);
+}
+
+// A CSV larger than the 1 MiB JSON limit and than one import batch (10,000 rows): the import
+// route's own body limit applies, every batch lands, and a bad row near the end (after earlier
+// batches went to the database) still leaves nothing behind.
+TEST_P(ApiOrdersTest, LargeCsvImportSpansBatchesAndStaysAllOrNothing) {
+  Account a = Register("owner@a.example", "A");
+  constexpr int kRows = 25'000;
+  auto make_csv = [&](int bad_line) {
+    std::string csv(kCsvHeader);
+    csv.reserve(kRows * 64);
+    for (int i = 0; i < kRows; ++i) {
+      const int line = i + 2;
+      csv += "L-" + std::to_string(i) + ",C-" + std::to_string(i % 5000) +
+             ",2024-01-01T10:00:00Z," + (line == bad_line ? "-1.00" : "12.34") + ",USD,,\n";
+    }
+    return csv;
+  };
+  const std::string bad = make_csv(24'000);
+  ASSERT_GT(bad.size(), 1u << 20);
+  TestResponse rejected = Post("/orders/import", bad, a.access_token, "text/csv");
+  ASSERT_TRUE(IsErrorEnvelope(rejected, 400));
+  EXPECT_NE(rejected.body.find("line 24000"), std::string::npos) << rejected.body;
+  EXPECT_EQ(CountOrders(a.tenant_id), 0);
+  EXPECT_EQ(CountCustomers(a.tenant_id), 0);
+
+  const std::string good = make_csv(-1);
+  TestResponse imported = Post("/orders/import", good, a.access_token, "text/csv");
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  EXPECT_EQ(JsonOf(imported),
+            boost::json::parse(R"({"created":25000,"updated":0,"unchanged":0,"rows":25000})"));
+  EXPECT_EQ(CountOrders(a.tenant_id), kRows);
+  EXPECT_EQ(CountCustomers(a.tenant_id), 5000);
+}
+
+TEST_P(ApiOrdersTest, JsonMediaTypeParametersAndChunkedBodies) {
+  Account a = Register("owner@a.example", "A");
+  const std::string body = OrdersJson({OrderSpec("M-1", "C")});
+  TestResponse with_charset =
+      Post("/orders", body, a.access_token, "application/json; charset=utf-8");
+  EXPECT_EQ(with_charset.status, 200) << with_charset.body;
+  TestResponse upper =
+      Post("/orders", OrdersJson({OrderSpec("M-2", "C")}), a.access_token, "Application/JSON");
+  EXPECT_EQ(upper.status, 200) << upper.body;
+  // curl sends a body from stdin chunked.
+  const std::string chunked_body = OrdersJson({OrderSpec("M-3", "C")});
+  std::string raw = "POST /orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                    a.access_token +
+                    "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::size_t half = chunked_body.size() / 2;
+  for (const std::string& part : {chunked_body.substr(0, half), chunked_body.substr(half)}) {
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", part.size());
+    raw += size + part + "\r\n";
+  }
+  raw += "0\r\n\r\n";
+  testing::TestClient client(port());
+  ASSERT_TRUE(client.SendRaw(raw));
+  std::optional<TestResponse> r = client.ReadResponse();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(CountOrders(a.tenant_id), 3);
 }
 
 // A rejected write must not break the next one. Regression: on PostgreSQL the per-connection
