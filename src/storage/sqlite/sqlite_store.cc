@@ -1106,8 +1106,9 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
   CLV_ASSIGN_OR_RETURN(std::unique_ptr<Db> writer,
                        Db::Open(path, /*create=*/true, /*read_only=*/false,
                                 options.busy_timeout_ms));
-  // Imports touch many pages; a 64 MiB page cache keeps the order and customer indexes hot.
-  CLV_RETURN_IF_ERROR(writer->Exec("PRAGMA cache_size = -65536"));
+  // Imports touch many pages; a 40 MiB page cache keeps the customer indexes hot. (64 MiB cost
+  // no measurable CPU but put `clv import` of 1M orders over its 200 MB peak-RSS budget.)
+  CLV_RETURN_IF_ERROR(writer->Exec("PRAGMA cache_size = -40960"));
   auto store = std::make_unique<SqliteStore>(path, options, std::move(writer));
   CLV_RETURN_IF_ERROR(store->CheckNotNewer());
   return std::unique_ptr<Store>(std::move(store));
