@@ -234,6 +234,9 @@ Status CopyRows(PgConn& conn, std::span<const OrderInput> orders, std::int64_t f
   return Status::Ok();
 }
 
+// Creates the staging tables on `conn` unless done already. Must run OUTSIDE a transaction:
+// tables created inside one vanish when it rolls back, while the flag would stay set, and
+// every later write on the connection would fail with "relation clv_stage does not exist".
 Status EnsureStaging(PgConn& conn) {
   if (conn.staging_ready) return Status::Ok();
   CLV_RETURN_IF_ERROR(conn.Command(kCreateStaging));
@@ -312,8 +315,8 @@ class PgImporter final : public OrderImporter {
   ~PgImporter() override { Abort(); }
 
   Status Begin() {
-    Status s = lease_->Command("BEGIN");
-    if (s.ok()) s = EnsureStaging(*lease_);
+    Status s = EnsureStaging(*lease_);
+    if (s.ok()) s = lease_->Command("BEGIN");
     // Bigger sort/hash memory for the merge of a large import, this transaction only.
     if (s.ok()) s = lease_->Command("SET LOCAL work_mem = '128MB'");
     if (s.ok()) {
@@ -380,10 +383,16 @@ class PgStore final : public Store {
   PgPool& pool() { return pool_; }
   std::string_view Backend() const override { return "postgresql"; }
 
-  // Runs `body` in a transaction on a pooled connection; commits when it returns OK.
+  // Runs `body` in a transaction on a pooled connection; commits when it returns OK. With
+  // `staging`, the connection's staging tables are made sure of first, outside the transaction.
   template <typename Body>
   Status Txn(Body&& body) {
+    return Txn(/*staging=*/false, std::forward<Body>(body));
+  }
+  template <typename Body>
+  Status Txn(bool staging, Body&& body) {
     CLV_ASSIGN_OR_RETURN(PgPool::Lease c, pool_.Acquire());
+    if (staging) CLV_RETURN_IF_ERROR(EnsureStaging(*c));
     CLV_RETURN_IF_ERROR(c->Command("BEGIN"));
     Status s = body(*c);
     if (s.ok()) s = c->Command("COMMIT");
@@ -603,8 +612,7 @@ class PgStore final : public Store {
                                     UnixMicros now) override {
     CLV_RETURN_IF_ERROR(internal::ValidateBatch(orders, 0));
     UpsertResult out;
-    CLV_RETURN_IF_ERROR(Txn([&](PgConn& c) -> Status {
-      CLV_RETURN_IF_ERROR(EnsureStaging(c));
+    CLV_RETURN_IF_ERROR(Txn(/*staging=*/true, [&](PgConn& c) -> Status {
       CLV_RETURN_IF_ERROR(c.CopyBegin(kCopyStage));
       Status s = CopyRows(c, orders, 0);
       if (!s.ok()) {
