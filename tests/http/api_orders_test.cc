@@ -391,6 +391,31 @@ TEST_P(ApiOrdersTest, PaginationIsCompleteWithoutDuplicates) {
   EXPECT_EQ(ListAll("/orders", a.access_token, 7).size(), 250u);
 }
 
+// Files as spreadsheets save them: a UTF-8 byte-order mark, CRLF line ends, quoted fields,
+// columns in another order with extra ones, upper-case header names.
+TEST_P(ApiOrdersTest, CsvFromSpreadsheetsImports) {
+  Account a = Register("owner@a.example", "A");
+  const std::string csv =
+      "\xEF\xBB\xBF"
+      "Customer_ID,ID,Placed_At,Note,Total,Currency\r\n"
+      "C-1,X-1,2024-01-01T10:00:00Z,\"hello, world\",\"1,000.00\",USD\r\n";
+  // A thousands separator is not a decimal amount: refused, naming the cell.
+  TestResponse rejected = Post("/orders/import", csv, a.access_token, "text/csv");
+  ASSERT_TRUE(IsErrorEnvelope(rejected, 400));
+  EXPECT_NE(rejected.body.find("line 2, column 5"), std::string::npos) << rejected.body;
+  std::string fixed = csv;
+  fixed.replace(fixed.find("\"1,000.00\""), 10, "\"1000.00\"");
+  fixed += "C-2,X-2,2024-01-02T10:00:00+01:00,,7,eur\r\n";
+  TestResponse imported = Post("/orders/import", fixed, a.access_token, "text/csv");
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  EXPECT_EQ(JsonOf(imported).at("created").as_int64(), 2);
+  auto orders = ListAll("/orders", a.access_token);
+  ASSERT_EQ(orders.size(), 2u);
+  EXPECT_EQ(orders[0].at("external_id").as_string(), "X-1");
+  EXPECT_EQ(orders[0].at("total").at("minor").as_int64(), 100000);
+  EXPECT_EQ(orders[1].at("total").at("currency").as_string(), "EUR");
+}
+
 // A CSV larger than the 1 MiB JSON limit and than one import batch (10,000 rows): the import
 // route's own body limit applies, every batch lands, and a bad row near the end (after earlier
 // batches went to the database) still leaves nothing behind.
