@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "engine/analytics/clv.h"
+#include "engine/data/group_rows.h"
 #include "engine/data/transactions.h"
 #include "engine/models/bg_nbd.h"
 #include "engine/models/gamma_gamma.h"
@@ -106,6 +107,12 @@ void BM_ScoreCustomers(benchmark::State& state) {
     benchmark::DoNotOptimize(s);
   }
   state.counters["customers"] = static_cast<double>(c.rfm.size());
+  // The 2F1 series of BG/NBD scoring runs once per distinct (x, T) (analytics/clv.cc).
+  RfmData x_T;
+  x_T.frequency = c.rfm.frequency;
+  x_T.recency.assign(c.rfm.size(), 0.0);
+  x_T.age = c.rfm.age;
+  state.counters["distinct_x_T"] = static_cast<double>(GroupIdenticalRows(x_T).first_row.size());
 }
 
 BENCHMARK(BM_SummarizeTransactions)->Unit(benchmark::kMillisecond)->Iterations(3);
