@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target clv
-exec ./build/release/clv serve --offer-demo "$@"
+exec ./build/release/src/clv serve --offer-demo "$@"

@@ -27,7 +27,7 @@ void MaybeOfferDemo(http::Application& app, const ServeOptions& options) {
   if (!options.offer_demo || !app.created_database()) return;
   if (!isatty(STDIN_FILENO)) {
     std::printf("The database is new and empty. For a demo shop with two years of orders, run:\n"
-                "  ./build/release/clv demo\n");
+                "  ./build/release/src/clv demo\n");
     return;
   }
   std::printf("The database is new and empty. Create a demo shop with ~5,000 customers and two "
