@@ -155,6 +155,150 @@ class OrderImporter {
   virtual void Abort() = 0;
 };
 
+// ---- Analytics: jobs, model fits, customer scores ---------------------------------------------
+// The storage layer keeps these as plain records: it knows nothing of models (engine/) — segment,
+// tier and churn-band keys are the engine's stable keys stored as text, and a fit's report is a
+// JSON document the service layer writes and reads.
+
+enum class JobStatus { kQueued, kRunning, kSucceeded, kFailed };
+std::string_view JobStatusName(JobStatus status);  // "queued", "running", "succeeded", "failed"
+
+// A durable unit of background work (a CLV calculation). At most one job of a kind is active
+// (queued or running) per tenant. A running job holds a lease: its worker renews it
+// (heartbeat_at) while it works; a running job whose heartbeat is older than the caller's
+// `stale_before` belongs to a dead worker and is claimed again (attempts + 1).
+struct Job {
+  TenantId tenant;
+  JobId id;
+  std::string kind;          // e.g. "clv.calculate"
+  JobStatus status = JobStatus::kQueued;
+  std::string params_json;   // the request, a JSON document
+  std::optional<UserId> created_by;
+  double progress = 0;       // 0..1
+  std::string stage;         // free text from the worker ("fitting", ...)
+  int attempts = 0;          // claims so far (1 on the first run)
+  std::string worker;        // who holds or last held it; empty while queued the first time
+  std::string error;         // set when failed
+  std::string result_json;   // set when succeeded (a JSON document, e.g. {"fit_id": 3})
+  UnixMicros created_at_us = 0;
+  std::optional<UnixMicros> started_at_us;   // the latest claim
+  std::optional<UnixMicros> heartbeat_at_us;
+  std::optional<UnixMicros> finished_at_us;
+};
+
+struct EnqueuedJob {
+  Job job;
+  bool created = false;  // false: an active job of that kind already existed and is returned
+};
+
+struct ListJobsOptions {
+  int limit = 0;
+  std::string cursor;
+};
+
+// One stored calculation. Ids are per tenant and increase: the highest id is the current fit.
+// What incremental scoring needs to rescore a customer without refitting is in typed fields;
+// everything else the API shows (standard errors, diagnostics, other models, backtest, forecast,
+// cohorts at fit time) is in report_json.
+struct ModelFitRecord {
+  TenantId tenant;
+  std::int64_t id = 0;                 // assigned by the store
+  std::optional<JobId> job;            // the job that made it (none for CLI-made fits)
+  UnixMicros created_at_us = 0;
+  UnixMicros as_of_us = 0;             // the calculation's observation end
+  bool as_of_explicit = false;         // the request named as_of (else it was "now")
+  std::string currency;
+  std::string model;                   // the chosen purchase model, "bgnbd" | "mbgnbd" | "pnbd"
+  std::vector<double> model_params;    // in the engine's parameter order for that model
+  std::vector<double> gamma_gamma_params;  // p, q, v; empty when spend is "customer_mean"
+  std::string spend_model;             // "gamma_gamma" | "customer_mean"
+  std::string period;                  // "day" | "week" | "month": the model time unit
+  std::string resolution;              // "day" | "period"
+  double horizon_periods = 0;
+  int clv_months = 12;
+  double discount_rate_monthly = 0;
+  double margin = 1;
+  std::int64_t customers = 0;
+  std::string report_json;             // a JSON document
+};
+
+struct ListFitsOptions {  // newest first
+  int limit = 0;
+  std::string cursor;
+};
+
+// A customer's scores under a fit (the current scores of that customer). Amounts in minor units
+// of the fit's currency; days are UTC day numbers (days since 1970-01-01), -1 for "none";
+// frequency/recency/age in the fit's model unit.
+struct CustomerScore {
+  CustomerId customer;
+  std::int64_t fit_id = 0;
+  double frequency = 0, recency = 0, age = 0, monetary = 0;
+  std::int64_t orders = 0;
+  std::int64_t first_order_day = -1, last_order_day = -1;
+  std::int64_t historical_clv_minor = 0;
+  double p_alive = 0;
+  double expected_purchases_30d = 0, expected_purchases_90d = 0, expected_purchases_365d = 0;
+  double expected_purchases_horizon = 0;
+  double expected_spend_minor = 0;
+  double predicted_clv_minor = 0, clv_lower_minor = 0, clv_upper_minor = 0;  // NaN allowed for bounds
+  std::string churn_risk;    // "low" | "medium" | "high"
+  double value_at_risk_minor = 0;
+  int rfm_recency = 0, rfm_frequency = 0, rfm_monetary = 0;  // 1..5
+  std::string segment;       // engine RfmSegmentKey, e.g. "champions"
+  std::string clv_tier;      // engine ClvTierKey, e.g. "top_1"
+  std::int64_t expected_next_order_day = -1;
+  UnixMicros updated_at_us = 0;
+};
+
+// A score with the customer it belongs to (list and detail reads).
+struct ScoredCustomer {
+  Customer customer;
+  CustomerScore score;
+};
+
+enum class ScoreSort {
+  kPredictedClv, kHistoricalClv, kPAlive, kExpectedPurchases365d, kValueAtRisk, kLastOrder,
+  kCustomerId
+};
+
+// Page request for ListCustomerScores. Sorting is by the column then customer id (the tie
+// breaker, same direction), so keyset cursors stay exact; a cursor is valid only with the sort
+// and filters it was made with (InvalidArgument otherwise, when detectable).
+struct ListScoresOptions {
+  int limit = 0;
+  std::string cursor;
+  ScoreSort sort = ScoreSort::kPredictedClv;
+  bool descending = true;
+  std::optional<std::string> segment;
+  std::optional<std::string> churn_risk;
+  std::optional<std::string> clv_tier;
+};
+
+enum class ScoreGroupBy { kSegment, kClvTier, kChurnRisk };
+
+// One group of the current scores. Sums are over the group's customers.
+struct ScoreGroup {
+  std::string key;
+  std::int64_t customers = 0;
+  std::int64_t historical_clv_minor = 0;
+  double predicted_clv_minor = 0;
+  double value_at_risk_minor = 0;
+};
+
+// Writes a new fit and ALL its scores (Store::BeginFitWrite): Add() streams batches (memory
+// bounded by the batch), Commit() makes the fit current and replaces every score of the tenant
+// at once (customers not in the new fit lose their scores); Abort() or destruction without
+// Commit discards everything. Not thread-safe. Errors abort (later calls FailedPrecondition).
+// Commit returns the stored record (id assigned).
+class FitWriter {
+ public:
+  virtual ~FitWriter() = default;
+  virtual Status Add(std::span<const CustomerScore> batch) = 0;
+  virtual Result<ModelFitRecord> Commit() = 0;
+  virtual void Abort() = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -247,6 +391,55 @@ class Store {
   // `sink` must not call back into this Store (it holds one of its connections).
   virtual Status StreamOrdersForAnalysis(
       TenantId tenant, const std::function<Status(const AnalysisRow&)>& sink) = 0;
+
+  // TRANSITIONAL (lead, 2026-11-26): the analytics calls below are being implemented on both
+  // backends; until then the defaults in store.cc answer Unimplemented. They become pure.
+  // ---- Jobs ----------------------------------------------------------------------------------
+  // Queues a job unless one of that kind is already active (queued or running) for the tenant,
+  // in which case that one is returned with created = false. InvalidArgument for an empty kind.
+  virtual Result<EnqueuedJob> EnqueueJob(TenantId tenant, std::string_view kind,
+                                         std::string_view params_json,
+                                         std::optional<UserId> created_by, UnixMicros now);
+  // Claims the oldest claimable job of any tenant for `worker`: queued, or running with
+  // heartbeat_at < stale_before (its worker died). Sets running, worker, started_at = heartbeat_at
+  // = now, attempts + 1. Two workers never claim the same job (PostgreSQL: FOR UPDATE SKIP
+  // LOCKED; SQLite: the write lock). nullopt when there is nothing to do.
+  virtual Result<std::optional<Job>> ClaimJob(std::string_view worker, UnixMicros now,
+                                              UnixMicros stale_before);
+  // Heartbeat with progress. FailedPrecondition when the job is no longer running under
+  // `worker` (it was reclaimed after a stall, or finished): the caller must stop working on it.
+  virtual Status UpdateJobProgress(TenantId tenant, JobId job, std::string_view worker,
+                                   double progress, std::string_view stage, UnixMicros now);
+  // Finishes a running job held by `worker`: succeeded with result_json, or failed with error.
+  // FailedPrecondition as for UpdateJobProgress.
+  virtual Status FinishJob(TenantId tenant, JobId job, std::string_view worker, bool succeeded,
+                           std::string_view result_json, std::string_view error,
+                           UnixMicros now);
+  virtual Result<Job> GetJob(TenantId tenant, JobId job);  // NotFound
+  virtual Result<Page<Job>> ListJobs(TenantId tenant, const ListJobsOptions& options);  // newest first
+
+  // ---- Model fits and customer scores --------------------------------------------------------
+  // Starts writing a new fit (see FitWriter). `fit.id` is ignored (assigned at Commit);
+  // `fit.tenant` must equal `tenant`. SQLite holds the write lock until Commit/Abort.
+  virtual Result<std::unique_ptr<FitWriter>> BeginFitWrite(TenantId tenant,
+                                                           const ModelFitRecord& fit);
+  virtual Result<ModelFitRecord> GetCurrentFit(TenantId tenant);  // NotFound: none yet
+  virtual Result<ModelFitRecord> GetFit(TenantId tenant, std::int64_t fit_id);  // NotFound
+  virtual Result<Page<ModelFitRecord>> ListFits(TenantId tenant,
+                                                const ListFitsOptions& options);
+  // Inserts or replaces the scores of single customers (incremental rescoring after new orders),
+  // all-or-nothing. NotFound when a customer is not in the tenant.
+  virtual Status UpsertCustomerScores(TenantId tenant, std::span<const CustomerScore> scores);
+  virtual Result<ScoredCustomer> GetCustomerScore(TenantId tenant, CustomerId customer);  // NotFound
+  virtual Result<Page<ScoredCustomer>> ListCustomerScores(TenantId tenant,
+                                                          const ListScoresOptions& options);
+  // Aggregates over the tenant's current scores, groups ascending by key (only non-empty groups).
+  virtual Result<std::vector<ScoreGroup>> AggregateScores(TenantId tenant,
+                                                          ScoreGroupBy group_by);
+  // The cash flows (as StreamOrdersForAnalysis) of some customers, for incremental rescoring;
+  // ordered by customer, placed_at, order id. Unknown customers contribute nothing.
+  virtual Result<std::vector<AnalysisRow>> AnalysisRowsForCustomers(
+      TenantId tenant, std::span<const CustomerId> customers);
 
   // ---- Audit log ---------------------------------------------------------------------------
   // detail_json must be a JSON document (not validated here; the caller builds it).
