@@ -2,6 +2,7 @@
 
 #include "storage/common.h"
 #include "storage/postgres/migrations.h"
+#include "storage/postgres/pg_analytics.h"
 #include "storage/postgres/pg.h"
 
 namespace clv::storage::postgres {
@@ -375,12 +376,14 @@ class PgImporter final : public OrderImporter {
   bool closed_ = false;
 };
 
-class PgStore final : public Store {
+// The analytics calls live in pg_analytics.cc (PgAnalyticsStore), on the pool hook below.
+class PgStore final : public PgAnalyticsStore {
  public:
   PgStore(const std::string& url, const StoreOptions& options)
       : pool_(url, options.pool_size, options.busy_timeout_ms, options.connect_timeout_s) {}
 
   PgPool& pool() { return pool_; }
+  PgPool& analytics_pool() override { return pool_; }
   std::string_view Backend() const override { return "postgresql"; }
 
   // Runs `body` in a transaction on a pooled connection; commits when it returns OK. With

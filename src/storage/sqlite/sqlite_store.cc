@@ -14,6 +14,7 @@
 #include "storage/common.h"
 #include "storage/sqlite/db.h"
 #include "storage/sqlite/migrations.h"
+#include "storage/sqlite/sqlite_analytics.h"
 
 namespace clv::storage::sqlite {
 namespace {
@@ -459,10 +460,19 @@ class SqliteImporter final : public OrderImporter {
   bool finished_ = false;
 };
 
-class SqliteStore final : public Store {
+// The analytics calls live in sqlite_analytics.cc (SqliteAnalyticsStore), on the hooks below.
+class SqliteStore final : public SqliteAnalyticsStore {
  public:
   SqliteStore(std::string path, StoreOptions options, std::unique_ptr<Db> writer)
       : path_(std::move(path)), options_(options), writer_(std::move(writer)) {}
+
+  Status WriteTxn(const std::function<Status(Db&)>& body) override { return Write(body); }
+  Status ReadConn(const std::function<Status(Db&)>& body) override { return Read(body); }
+  Result<Db*> AcquireWriter() override {
+    CLV_RETURN_IF_ERROR(write_lock_.Acquire(options_.busy_timeout_ms));
+    return writer_.get();
+  }
+  void ReleaseWriter() override { write_lock_.Release(); }
 
   std::string_view Backend() const override { return "sqlite"; }
 

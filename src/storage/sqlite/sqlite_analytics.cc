@@ -1,0 +1,48 @@
+#include "storage/sqlite/sqlite_analytics.h"
+
+namespace clv::storage::sqlite {
+
+// Forwards to the transitional Store defaults until this backend's implementation lands.
+Result<EnqueuedJob> SqliteAnalyticsStore::EnqueueJob(TenantId t, std::string_view k, std::string_view p,
+                                   std::optional<UserId> u, UnixMicros n) {
+  return Store::EnqueueJob(t, k, p, u, n);
+}
+Result<std::optional<Job>> SqliteAnalyticsStore::ClaimJob(std::string_view w, UnixMicros n, UnixMicros s) {
+  return Store::ClaimJob(w, n, s);
+}
+Status SqliteAnalyticsStore::UpdateJobProgress(TenantId t, JobId j, std::string_view w, double p,
+                             std::string_view s, UnixMicros n) {
+  return Store::UpdateJobProgress(t, j, w, p, s, n);
+}
+Status SqliteAnalyticsStore::FinishJob(TenantId t, JobId j, std::string_view w, bool ok, std::string_view r,
+                     std::string_view e, UnixMicros n) {
+  return Store::FinishJob(t, j, w, ok, r, e, n);
+}
+Result<Job> SqliteAnalyticsStore::GetJob(TenantId t, JobId j) { return Store::GetJob(t, j); }
+Result<Page<Job>> SqliteAnalyticsStore::ListJobs(TenantId t, const ListJobsOptions& o) { return Store::ListJobs(t, o); }
+Result<std::unique_ptr<FitWriter>> SqliteAnalyticsStore::BeginFitWrite(TenantId t, const ModelFitRecord& f) {
+  return Store::BeginFitWrite(t, f);
+}
+Result<ModelFitRecord> SqliteAnalyticsStore::GetCurrentFit(TenantId t) { return Store::GetCurrentFit(t); }
+Result<ModelFitRecord> SqliteAnalyticsStore::GetFit(TenantId t, std::int64_t id) { return Store::GetFit(t, id); }
+Result<Page<ModelFitRecord>> SqliteAnalyticsStore::ListFits(TenantId t, const ListFitsOptions& o) {
+  return Store::ListFits(t, o);
+}
+Status SqliteAnalyticsStore::UpsertCustomerScores(TenantId t, std::span<const CustomerScore> s) {
+  return Store::UpsertCustomerScores(t, s);
+}
+Result<ScoredCustomer> SqliteAnalyticsStore::GetCustomerScore(TenantId t, CustomerId c) {
+  return Store::GetCustomerScore(t, c);
+}
+Result<Page<ScoredCustomer>> SqliteAnalyticsStore::ListCustomerScores(TenantId t, const ListScoresOptions& o) {
+  return Store::ListCustomerScores(t, o);
+}
+Result<std::vector<ScoreGroup>> SqliteAnalyticsStore::AggregateScores(TenantId t, ScoreGroupBy g) {
+  return Store::AggregateScores(t, g);
+}
+Result<std::vector<AnalysisRow>> SqliteAnalyticsStore::AnalysisRowsForCustomers(TenantId t,
+                                                              std::span<const CustomerId> c) {
+  return Store::AnalysisRowsForCustomers(t, c);
+}
+
+}  // namespace clv::storage::sqlite
