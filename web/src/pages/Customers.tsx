@@ -30,11 +30,12 @@ export function customerColumns(currency: string): ColumnDef<ClvCustomer, unknow
         </Link>
       ),
     },
-    { id: "predicted_clv", header: "Predicted CLV", meta: { numeric: true }, cell: ({ row }) => formatMoney(row.original.predicted_clv_minor, currency) },
-    { id: "historical_clv", header: "Historical CLV", meta: { numeric: true }, cell: ({ row }) => formatMoney(row.original.historical_clv_minor, currency) },
-    { id: "p_alive", header: "P(alive)", meta: { numeric: true }, cell: ({ row }) => formatPercent(row.original.p_alive) },
+    { id: "predicted_clv", accessorFn: (r) => r.predicted_clv_minor, header: "Predicted CLV", meta: { numeric: true }, cell: ({ row }) => formatMoney(row.original.predicted_clv_minor, currency) },
+    { id: "historical_clv", accessorFn: (r) => r.historical_clv_minor, header: "Historical CLV", meta: { numeric: true }, cell: ({ row }) => formatMoney(row.original.historical_clv_minor, currency) },
+    { id: "p_alive", accessorFn: (r) => r.p_alive, header: "P(alive)", meta: { numeric: true }, cell: ({ row }) => formatPercent(row.original.p_alive) },
     {
       id: "expected_purchases",
+      accessorFn: (r) => r.expected_purchases_365d ?? r.expected_purchases,
       header: "Exp. purchases (1y)",
       meta: { numeric: true },
       cell: ({ row }) => formatNumber(row.original.expected_purchases_365d ?? row.original.expected_purchases, { maximumFractionDigits: 2 }),
@@ -51,7 +52,7 @@ export function customerColumns(currency: string): ColumnDef<ClvCustomer, unknow
       enableSorting: false,
       cell: ({ row }) => (row.original.churn_risk ? <Badge tone={riskTone(row.original.churn_risk)}>{row.original.churn_risk}</Badge> : "—"),
     },
-    { id: "last_order", header: "Last order", meta: { numeric: true }, cell: ({ row }) => formatDate(row.original.last_order) },
+    { id: "last_order", accessorFn: (r) => r.last_order, header: "Last order", meta: { numeric: true }, cell: ({ row }) => formatDate(row.original.last_order) },
   ];
 }
 
