@@ -14,6 +14,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 redis-server sqlite3 procps iproute2 wrk hyperfine curl jq
+  # dashboard end-to-end test (web/e2e): Debian's Chromium, driven by playwright-core
+  chromium
 )
 
 missing=()
@@ -45,5 +47,10 @@ if [ -f web/package.json ]; then
   fi
   if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules ]; then
     (cd web && npm ci --no-audit --no-fund)
+  fi
+  # Rebuild web/dist when any source is newer than the last build (served by `clv serve`).
+  if [ ! -f web/dist/index.html ] || [ -n "$(find web/src web/index.html web/package-lock.json \
+        web/vite.config.ts -newer web/dist/index.html -print -quit)" ]; then
+    (cd web && npm run build --silent)
   fi
 fi

@@ -29,5 +29,9 @@ done
 if [ -f web/package.json ]; then
   echo "== web tests"
   (cd web && npm test) || status=1
+  # The dashboard in Debian's Chromium against the release binary (built above) and web/dist
+  # (built by setup.sh).
+  echo "== web end-to-end (chromium)"
+  (cd web && npm run --silent test:e2e) || status=1
 fi
 exit $status

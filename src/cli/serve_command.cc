@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -46,6 +47,19 @@ void MaybeOfferDemo(http::Application& app, const ServeOptions& options) {
               static_cast<long long>(demo->customers), static_cast<long long>(demo->orders));
 }
 
+// The dashboard's build output: `--web-root` as given when it exists (relative to the working
+// directory); otherwise, for the default, web/dist of the source tree the binary was built in
+// (build/<preset>/src/clv → ../../../web/dist), so `clv serve` finds it from any directory.
+std::string ResolveWebRoot(const std::string& web_root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (web_root.empty() || fs::is_directory(web_root, ec) || web_root != "web/dist") return web_root;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return web_root;
+  const fs::path candidate = exe.parent_path() / "../../../web/dist";
+  return fs::is_directory(candidate, ec) ? fs::weakly_canonical(candidate, ec).string() : web_root;
+}
+
 int RunServe(const ServeOptions& options) {
   Result<Config> config = LoadPlatformConfig();
   if (!config.ok()) return ConfigError("serve", config.status());
@@ -53,7 +67,7 @@ int RunServe(const ServeOptions& options) {
 
   http::AppOptions app_options;
   app_options.config = *config;
-  app_options.web_root = options.web_root;
+  app_options.web_root = ResolveWebRoot(options.web_root);
   app_options.warn = [](std::string_view message) { spdlog::warn("{}", message); };
   Result<std::unique_ptr<http::Application>> app = http::Application::Create(app_options);
   if (!app.ok()) return ReportStatus("serve", app.status());
@@ -71,6 +85,10 @@ int RunServe(const ServeOptions& options) {
     } else {
       std::printf("  Create your organization: POST %s/auth/register "
                   "{\"email\", \"password\", \"organization\"}\n", url.c_str());
+    }
+    std::error_code web_ec;
+    if (std::filesystem::is_directory(app_options.web_root, web_ec)) {
+      std::printf("  Dashboard: %s/app/\n", url.c_str());
     }
     std::printf("  Health: %s/health   Stop: Ctrl+C\n\n", url.c_str());
     std::fflush(stdout);
