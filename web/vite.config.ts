@@ -28,5 +28,7 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
+    // userEvent flows on a busy 2-core machine can take seconds.
+    testTimeout: 20_000,
   },
 });

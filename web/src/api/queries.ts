@@ -1,7 +1,7 @@
 // TanStack Query hooks over the API: one query key per resource, so a finished calculation
 // can invalidate everything that reads scores at once (invalidateAnalytics).
 import { keepPreviousData, useQuery, type QueryClient } from "@tanstack/react-query";
-import { api, withQuery } from "./client";
+import { api, ApiError, withQuery } from "./client";
 import type {
   ChurnPage,
   ClvCustomerDetail,
@@ -20,10 +20,10 @@ export interface CustomerListParams {
   limit: number;
   cursor?: string | undefined;
   sort?: string | undefined;
-  direction?: "asc" | "desc" | undefined;
+  order?: "asc" | "desc" | undefined;
   segment?: string | undefined;
   churn_risk?: string | undefined;
-  clv_tier?: string | undefined;
+  tier?: string | undefined;
 }
 
 export const keys = {
@@ -94,17 +94,38 @@ export function useCohorts(metric: CohortMetric, period = "month") {
   });
 }
 
+/** A 404 of the fit-based reads means "no calculation yet": null, not an error. */
+async function orNullOn404<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+}
+
 export function useForecast(horizon = 12) {
   return useQuery({
     queryKey: keys.forecast(horizon),
-    queryFn: ({ signal }) => api<Forecast>(withQuery("/clv/forecast", { horizon, period: "month" }), { signal }),
+    queryFn: ({ signal }) => orNullOn404(api<Forecast>(withQuery("/clv/forecast", { horizon, period: "month" }), { signal })),
   });
 }
 
+/** The current fit and the list of fits; null before the first calculation. */
 export function useModel() {
   return useQuery({
     queryKey: keys.model,
-    queryFn: ({ signal }) => api<ModelFits>("/clv/model", { signal }),
+    queryFn: ({ signal }) => orNullOn404(api<ModelFits>("/clv/model", { signal })),
+  });
+}
+
+/** One earlier fit (for deltas against the current one). */
+export function useFit(id: number | undefined) {
+  return useQuery({
+    queryKey: [...keys.model, "fit", id],
+    queryFn: ({ signal }) => api<ModelFits>(withQuery("/clv/model", { fit_id: id }), { signal }),
+    enabled: id !== undefined,
+    staleTime: Infinity,
   });
 }
 

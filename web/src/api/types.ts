@@ -18,63 +18,70 @@ export type CustomerPage = S["CustomerPage"];
 export type CalculateRequest = S["CalculateRequest"];
 export type Role = S["Role"];
 
-/** The fit a read answers from (null before the first calculation). */
-export interface FitRef {
-  id: number;
-  model?: string;
-  as_of?: string;
-  created_at?: string;
-  currency?: string;
-  period?: string;
+/** fit_id, currency and as_of of the current fit: null before the first calculation. */
+export interface FitFields {
+  fit_id?: number | null;
+  currency?: string | null;
+  as_of?: string | null;
+}
+
+export interface KeyName {
+  key: string;
+  name: string;
 }
 
 export interface ClvCustomer {
-  customer_id: number;
+  id: number;
   external_id?: string;
+  source?: string;
   email?: string | null;
   orders?: number;
+  first_order_date?: string | null;
+  last_order_date?: string | null;
   historical_clv_minor?: number;
   predicted_clv_minor?: number;
-  clv_lower_minor?: number | null;
-  clv_upper_minor?: number | null;
+  predicted_clv_interval?: { level?: number; lower_minor: number | null; upper_minor: number | null };
   p_alive?: number;
-  expected_purchases?: number;
+  expected_purchases_30d?: number;
+  expected_purchases_90d?: number;
   expected_purchases_365d?: number;
-  value_at_risk_minor?: number;
-  segment?: string;
-  segment_name?: string;
-  clv_tier?: string;
   churn_risk?: string;
-  first_order?: string | null;
-  last_order?: string | null;
-  expected_next_order?: string | null;
+  value_at_risk_minor?: number;
+  segment?: KeyName;
+  clv_tier?: KeyName;
 }
 
-export interface ClvCustomerPage {
-  currency?: string;
-  fit?: FitRef | null;
+export interface ClvCustomerPage extends FitFields {
   items: ClvCustomer[];
   next_cursor: string | null;
 }
 
 export interface PAlivePoint {
-  day: string;
+  date: string;
   p_alive: number;
   order?: boolean;
 }
 
-export interface ClvCustomerDetail extends ClvCustomer {
-  currency?: string;
-  fit?: FitRef | null;
-  customer?: Partial<Customer>;
-  net_revenue_minor?: number;
-  refunded_minor?: number;
-  purchases?: number;
-  expected_purchases_30d?: number;
-  expected_purchases_90d?: number;
+export interface CustomerScore extends Omit<ClvCustomer, "id" | "external_id" | "source" | "email"> {
   expected_spend_minor?: number;
+  predicted_clv_months?: number;
   rfm?: { recency?: number; frequency?: number; monetary?: number };
-  score?: (Partial<ClvCustomer> & Record<string, unknown>) | null;
+  expected_next_order_date?: string | null;
+  time_unit?: string | null;
+}
+
+export interface ClvCustomerDetail extends FitFields {
+  id: number;
+  external_id?: string;
+  email?: string | null;
+  order_summary?: {
+    purchases?: number;
+    net_revenue_minor?: number;
+    refunded_minor?: number;
+    first_order_date?: string | null;
+    last_order_date?: string | null;
+  };
+  score: CustomerScore | null;
   p_alive_history?: PAlivePoint[];
 }
 
@@ -88,9 +95,7 @@ export interface GroupRow {
   value_at_risk_minor?: number;
 }
 
-export interface Segments {
-  currency?: string;
-  fit?: FitRef | null;
+export interface Segments extends FitFields {
   total_customers?: number;
   segments: GroupRow[];
   clv_tiers?: GroupRow[];
@@ -103,9 +108,8 @@ export interface ChurnPage extends ClvCustomerPage {
 export type CohortMetric = "retention" | "revenue" | "ltv" | "customers";
 
 export interface CohortRow {
-  cohort?: string;
-  start?: string;
-  start_day?: string;
+  label?: string;
+  start_date?: string;
   customers: number;
   values: (number | null)[];
 }
@@ -113,20 +117,18 @@ export interface CohortRow {
 export interface Cohorts {
   period?: string;
   metric?: CohortMetric;
-  currency?: string;
+  currency?: string | null;
   as_of?: string;
   num_periods?: number;
   cohorts: CohortRow[];
   overall?: (number | null)[];
-  total_customers?: number;
-  total_orders?: number;
-  total_revenue_minor?: number;
+  totals?: { customers?: number; orders?: number; revenue_minor?: number };
 }
 
 export interface ForecastPeriod {
-  period: number | string;
-  start?: string;
-  date?: string;
+  period: number;
+  start_day?: string;
+  end_day?: string;
   expected_purchases?: number;
   purchases_lower?: number;
   purchases_upper?: number;
@@ -137,13 +139,14 @@ export interface ForecastPeriod {
 }
 
 export interface Forecast {
+  fit_id?: number;
   currency?: string;
-  fit?: FitRef | null;
   period?: string;
+  start_day?: string;
   has_revenue?: boolean;
   periods: ForecastPeriod[];
-  backtest?: {
-    start_day?: string | number;
+  holdout?: {
+    start_day?: string;
     periods: ForecastPeriod[];
     check?: {
       total_expected?: number;
@@ -216,26 +219,28 @@ export interface ModelReport {
   total_ms?: number;
 }
 
-export interface ModelFit {
+export interface FitVersion {
   id: number;
-  job_id?: number | null;
   created_at?: string;
   as_of?: string;
-  currency?: string;
   model?: string;
+  customers?: number;
+  job_id?: number | null;
+}
+
+export interface ModelFit extends FitVersion {
+  currency?: string;
   spend_model?: string;
   period?: string;
   horizon_periods?: number;
   clv_months?: number;
-  discount_rate_monthly?: number;
+  discount_rate?: number;
   margin?: number;
-  customers?: number;
   report?: ModelReport;
 }
 
+/** GET /clv/model: the current fit and the list of fits (newest first). 404 before the first. */
 export interface ModelFits {
-  current?: ModelFit | null;
-  items?: ModelFit[];
-  fits?: ModelFit[];
-  next_cursor?: string | null;
+  fit: ModelFit;
+  versions: FitVersion[];
 }

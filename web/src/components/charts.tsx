@@ -18,8 +18,7 @@ export const CHART_COLORS = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b", "#ef444
 
 /** The label of a forecast period: its start date when the API gives one, else "M+n". */
 export function periodLabel(p: ForecastPeriod, index: number): string {
-  const d = p.start ?? p.date ?? (typeof p.period === "string" ? p.period : undefined);
-  return d ? formatMonth(d) : `M+${typeof p.period === "number" ? p.period : index + 1}`;
+  return p.start_day ? formatMonth(p.start_day) : `M+${p.period ?? index + 1}`;
 }
 
 export interface ForecastChartProps {

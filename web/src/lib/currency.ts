@@ -6,5 +6,5 @@ import { useModel } from "../api/queries";
  */
 export function useTenantCurrency(fallback?: string): string {
   const model = useModel();
-  return model.data?.current?.currency ?? fallback ?? "USD";
+  return model.data?.fit.currency ?? fallback ?? "USD";
 }

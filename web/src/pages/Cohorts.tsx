@@ -19,8 +19,8 @@ const METRICS: { value: CohortMetric; label: string }[] = [
 ];
 
 export function cohortLabel(row: CohortRow, period: string | undefined): string {
-  const d = row.cohort ?? row.start ?? row.start_day;
-  if (!d) return "—";
+  const d = row.start_date;
+  if (!d) return row.label ?? "—";
   if (period === "week") return formatDate(d, { year: "numeric", month: "short", day: "numeric" });
   return formatDate(d, { year: "numeric", month: "short" });
 }

@@ -9,14 +9,9 @@ import type { ClvCustomerDetail, Order } from "../api/types";
 import { Badge, Card, Empty, ErrorState, Loading, PageHeader, QueryView, Stat, riskTone } from "../components/ui";
 import { formatDate, formatMoney, formatNumber, formatPercent, humanizeKey, parseApiDate } from "../lib/format";
 
-/** Score fields may sit at the top level or under `score`, depending on the API version. */
-function field<K extends keyof ClvCustomerDetail>(d: ClvCustomerDetail, key: K): ClvCustomerDetail[K] | undefined {
-  return d[key] ?? (d.score?.[key as string] as ClvCustomerDetail[K] | undefined);
-}
-
 function PAliveChart({ detail }: { detail: ClvCustomerDetail }) {
   const points = (detail.p_alive_history ?? [])
-    .map((p) => ({ t: parseApiDate(p.day)?.getTime() ?? NaN, p: p.p_alive, order: Boolean(p.order) }))
+    .map((p) => ({ t: parseApiDate(p.date)?.getTime() ?? NaN, p: p.p_alive, order: Boolean(p.order) }))
     .filter((p) => Number.isFinite(p.t));
   if (points.length === 0) return <Empty title="No P(alive) history">It appears after the customer is scored by a calculation.</Empty>;
   return (
@@ -84,42 +79,49 @@ export default function CustomerDetail() {
   }
   const d = q.data;
   const currency = d.currency ?? "USD";
-  const name = field(d, "external_id") ?? d.customer?.external_id ?? `#${id}`;
-  const segment = field(d, "segment");
-  const risk = field(d, "churn_risk");
-  const lower = field(d, "clv_lower_minor");
-  const upper = field(d, "clv_upper_minor");
-  const scored = field(d, "predicted_clv_minor") !== undefined;
+  const s = d.score;
+  const o = d.order_summary ?? {};
+  const name = d.external_id ?? `#${id}`;
+  const lower = s?.predicted_clv_interval?.lower_minor;
+  const upper = s?.predicted_clv_interval?.upper_minor;
   return (
     <>
       <PageHeader
         title={`Customer ${name}`}
         description={
           <>
-            {d.customer?.email ?? field(d, "email") ?? ""} {segment && <Badge tone="indigo">{field(d, "segment_name") ?? humanizeKey(segment)}</Badge>}{" "}
-            {risk && <Badge tone={riskTone(risk)}>{risk} churn risk</Badge>}
+            {d.email ?? ""} {s?.segment && <Badge tone="indigo">{s.segment.name || humanizeKey(s.segment.key)}</Badge>}{" "}
+            {s?.churn_risk && <Badge tone={riskTone(s.churn_risk)}>{s.churn_risk} churn risk</Badge>}
           </>
         }
         actions={<Link className="text-sm text-indigo-700 underline" to="/customers">All customers</Link>}
       />
       <div className="grid gap-4 lg:grid-cols-3">
         <Card title="Lifetime value" className="lg:col-span-1">
-          {!scored ? (
-            <Empty title="Not scored yet">Run a calculation to score this customer.</Empty>
+          {!s ? (
+            <>
+              <Empty title="Not scored yet">Run a calculation to score this customer.</Empty>
+              <dl className="mt-4 grid grid-cols-2 gap-4">
+                <Stat label="Revenue to date" value={formatMoney(o.net_revenue_minor, currency)} />
+                <Stat label="Purchases" value={formatNumber(o.purchases, { maximumFractionDigits: 0 })} />
+              </dl>
+            </>
           ) : (
             <dl className="grid grid-cols-2 gap-4">
-              <Stat label="Historical CLV" value={formatMoney(field(d, "historical_clv_minor") ?? d.net_revenue_minor, currency)} hint={d.refunded_minor ? `after ${formatMoney(d.refunded_minor, currency)} refunded` : undefined} />
+              <Stat label="Historical CLV" value={formatMoney(s.historical_clv_minor ?? o.net_revenue_minor, currency)} hint={o.refunded_minor ? `after ${formatMoney(o.refunded_minor, currency)} refunded` : undefined} />
               <Stat
-                label={`Predicted CLV (${d.fit?.period ? "12 months" : "horizon"})`}
-                value={formatMoney(field(d, "predicted_clv_minor"), currency)}
-                hint={lower != null && upper != null && Number.isFinite(lower) ? `80% interval ${formatMoney(lower, currency)} – ${formatMoney(upper, currency)}` : undefined}
+                label={`Predicted CLV (${s.predicted_clv_months ?? 12} months)`}
+                value={formatMoney(s.predicted_clv_minor, currency)}
+                hint={lower != null && upper != null ? `80% interval ${formatMoney(lower, currency)} – ${formatMoney(upper, currency)}` : undefined}
               />
-              <Stat label="P(alive)" value={formatPercent(field(d, "p_alive"))} />
-              <Stat label="Expected next order" value={formatDate(field(d, "expected_next_order"))} />
-              <Stat label="Orders" value={formatNumber(field(d, "orders") ?? d.purchases ?? d.customer?.order_count, { maximumFractionDigits: 0 })} />
-              <Stat label="Value at risk" value={formatMoney(field(d, "value_at_risk_minor"), currency)} />
-              <Stat label="Exp. purchases 30 / 90 / 365 d" value={[field(d, "expected_purchases_30d"), field(d, "expected_purchases_90d"), field(d, "expected_purchases_365d")].map((v) => formatNumber(v, { maximumFractionDigits: 2 })).join(" / ")} />
-              <Stat label="First / last order" value={`${formatDate(field(d, "first_order") ?? d.customer?.first_order_at)} – ${formatDate(field(d, "last_order") ?? d.customer?.last_order_at)}`} />
+              <Stat label="P(alive)" value={formatPercent(s.p_alive)} />
+              <Stat label="Expected next order" value={formatDate(s.expected_next_order_date)} />
+              <Stat label="Purchases" value={formatNumber(o.purchases ?? s.orders, { maximumFractionDigits: 0 })} />
+              <Stat label="Value at risk" value={formatMoney(s.value_at_risk_minor, currency)} />
+              <Stat label="Exp. purchases 30 / 90 / 365 d" value={[s.expected_purchases_30d, s.expected_purchases_90d, s.expected_purchases_365d].map((v) => formatNumber(v, { maximumFractionDigits: 2 })).join(" / ")} />
+              <Stat label="First / last order" value={`${formatDate(o.first_order_date ?? s.first_order_date)} – ${formatDate(o.last_order_date ?? s.last_order_date)}`} />
+              {s.rfm && <Stat label="RFM scores" value={`R${s.rfm.recency} F${s.rfm.frequency} M${s.rfm.monetary}`} />}
+              <Stat label="Expected spend per order" value={formatMoney(s.expected_spend_minor, currency)} />
             </dl>
           )}
         </Card>

@@ -9,7 +9,7 @@ import { fakeAccessToken, installFakeServer } from "../test/fakeServer";
 import Customers from "./Customers";
 
 function customer(id: number) {
-  return { customer_id: id, external_id: `c-${id}`, predicted_clv_minor: 10_000 - id, historical_clv_minor: 5000, p_alive: 0.5, expected_purchases_365d: 1.25, segment: "champions", churn_risk: "low", last_order: "2025-01-02" };
+  return { id, external_id: `c-${id}`, predicted_clv_minor: 10_000 - id, historical_clv_minor: 5000, p_alive: 0.5, expected_purchases_365d: 1.25, segment: { key: "champions", name: "Champions" }, clv_tier: { key: "top_10", name: "Top 10%" }, churn_risk: "low", last_order_date: "2025-01-02" };
 }
 
 function renderAt(path: string) {
@@ -37,8 +37,8 @@ describe("Customers table", () => {
     const { requests } = installFakeServer({
       "GET /clv/customers": (r) => {
         const cursor = r.url.searchParams.get("cursor");
-        if (cursor === "p2") return { status: 200, body: { currency: "EUR", fit: { id: 1 }, items: [customer(3)], next_cursor: null } };
-        return { status: 200, body: { currency: "EUR", fit: { id: 1 }, items: [customer(1), customer(2)], next_cursor: "p2" } };
+        if (cursor === "p2") return { status: 200, body: { currency: "EUR", fit_id: 1, items: [customer(3)], next_cursor: null } };
+        return { status: 200, body: { currency: "EUR", fit_id: 1, items: [customer(1), customer(2)], next_cursor: "p2" } };
       },
       "GET /clv/segments": () => ({ status: 200, body: { segments: [{ key: "champions", name: "Champions", customers: 3 }], clv_tiers: [] } }),
     });
@@ -67,7 +67,7 @@ describe("Customers table", () => {
 
   it("sorts on the server and starts again at page 1", async () => {
     const { requests } = installFakeServer({
-      "GET /clv/customers": (r) => ({ status: 200, body: { currency: "USD", fit: { id: 1 }, items: [customer(1)], next_cursor: r.url.searchParams.get("cursor") ? null : "p2" } }),
+      "GET /clv/customers": (r) => ({ status: 200, body: { currency: "USD", fit_id: 1, items: [customer(1)], next_cursor: r.url.searchParams.get("cursor") ? null : "p2" } }),
       "GET /clv/segments": () => ({ status: 200, body: { segments: [], clv_tiers: [] } }),
     });
     const user = userEvent.setup();
@@ -80,13 +80,14 @@ describe("Customers table", () => {
     await waitFor(() => expect(screen.getByText("Page 1")).toBeInTheDocument());
     const last = requests.filter((r) => r.url.pathname === "/clv/customers").at(-1);
     expect(last?.url.searchParams.get("sort")).toBe("p_alive");
+    expect(last?.url.searchParams.get("order")).toBe("desc");
     expect(last?.url.searchParams.get("cursor")).toBeNull();
     expect(screen.getByRole("columnheader", { name: /P\(alive\)/ })).toHaveAttribute("aria-sort", "descending");
   });
 
   it("applies a segment filter from the URL and says when nothing matches", async () => {
     const { requests } = installFakeServer({
-      "GET /clv/customers": () => ({ status: 200, body: { currency: "USD", fit: { id: 1 }, items: [], next_cursor: null } }),
+      "GET /clv/customers": () => ({ status: 200, body: { currency: "USD", fit_id: 1, items: [], next_cursor: null } }),
       "GET /clv/segments": () => ({ status: 200, body: { segments: [{ key: "at_risk", name: "At risk", customers: 0 }], clv_tiers: [] } }),
     });
     renderAt("/customers?segment=at_risk");

@@ -24,8 +24,8 @@ export function customerColumns(currency: string): ColumnDef<ClvCustomer, unknow
       header: "Customer",
       enableSorting: false,
       cell: ({ row }) => (
-        <Link className="font-medium text-indigo-700 hover:underline" to={`/customers/${row.original.customer_id}`}>
-          {row.original.external_id ?? `#${row.original.customer_id}`}
+        <Link className="font-medium text-indigo-700 hover:underline" to={`/customers/${row.original.id}`}>
+          {row.original.external_id ?? `#${row.original.id}`}
           {row.original.email && <span className="block text-xs font-normal text-slate-500">{row.original.email}</span>}
         </Link>
       ),
@@ -35,16 +35,16 @@ export function customerColumns(currency: string): ColumnDef<ClvCustomer, unknow
     { id: "p_alive", accessorFn: (r) => r.p_alive, header: "P(alive)", meta: { numeric: true }, cell: ({ row }) => formatPercent(row.original.p_alive) },
     {
       id: "expected_purchases",
-      accessorFn: (r) => r.expected_purchases_365d ?? r.expected_purchases,
+      accessorFn: (r) => r.expected_purchases_365d,
       header: "Exp. purchases (1y)",
       meta: { numeric: true },
-      cell: ({ row }) => formatNumber(row.original.expected_purchases_365d ?? row.original.expected_purchases, { maximumFractionDigits: 2 }),
+      cell: ({ row }) => formatNumber(row.original.expected_purchases_365d, { maximumFractionDigits: 2 }),
     },
     {
       id: "segment",
       header: "Segment",
       enableSorting: false,
-      cell: ({ row }) => (row.original.segment ? row.original.segment_name ?? humanizeKey(row.original.segment) : "—"),
+      cell: ({ row }) => (row.original.segment ? row.original.segment.name || humanizeKey(row.original.segment.key) : "—"),
     },
     {
       id: "churn_risk",
@@ -52,7 +52,7 @@ export function customerColumns(currency: string): ColumnDef<ClvCustomer, unknow
       enableSorting: false,
       cell: ({ row }) => (row.original.churn_risk ? <Badge tone={riskTone(row.original.churn_risk)}>{row.original.churn_risk}</Badge> : "—"),
     },
-    { id: "last_order", accessorFn: (r) => r.last_order, header: "Last order", meta: { numeric: true }, cell: ({ row }) => formatDate(row.original.last_order) },
+    { id: "last_order", accessorFn: (r) => r.last_order_date, header: "Last order", meta: { numeric: true }, cell: ({ row }) => formatDate(row.original.last_order_date) },
   ];
 }
 
@@ -131,16 +131,16 @@ async function downloadCsv(params: Omit<CustomerListParams, "limit" | "cursor">)
 export default function Customers() {
   const [search, setSearch] = useSearchParams();
   const sortId = SORTABLE.has(search.get("sort") ?? "") ? (search.get("sort") as string) : "predicted_clv";
-  const desc = search.get("direction") !== "asc";
+  const desc = search.get("order") !== "asc";
   const filters = {
     segment: search.get("segment") ?? undefined,
     churn_risk: search.get("churn_risk") ?? undefined,
-    clv_tier: search.get("clv_tier") ?? undefined,
+    tier: search.get("tier") ?? undefined,
   };
   const sorting: SortingState = [{ id: sortId, desc }];
   const resetKey = JSON.stringify([sortId, desc, filters]);
   const pages = useCursorPages(resetKey);
-  const params: CustomerListParams = { limit: PAGE_SIZE, cursor: pages.cursor, sort: sortId, direction: desc ? "desc" : "asc", ...filters };
+  const params: CustomerListParams = { limit: PAGE_SIZE, cursor: pages.cursor, sort: sortId, order: desc ? "desc" : "asc", ...filters };
   const q = useClvCustomers(params);
   const segments = useSegments();
   const [exportError, setExportError] = useState<string | null>(null);
@@ -172,7 +172,7 @@ export default function Customers() {
             onClick={() => {
               setExporting(true);
               setExportError(null);
-              downloadCsv({ sort: params.sort, direction: params.direction, ...filters })
+              downloadCsv({ sort: params.sort, order: params.order, ...filters })
                 .catch((e: unknown) => setExportError(e instanceof Error ? e.message : "Export failed"))
                 .finally(() => setExporting(false));
             }}
@@ -196,7 +196,7 @@ export default function Customers() {
             onChange={(v) => update({ churn_risk: v })}
             options={["low", "medium", "high"].map((v) => ({ value: v, label: humanizeKey(v) }))}
           />
-          {tierOptions.length > 0 && <Select id="clv_tier" label="CLV tier" value={filters.clv_tier ?? ""} onChange={(v) => update({ clv_tier: v })} options={tierOptions} />}
+          {tierOptions.length > 0 && <Select id="tier" label="CLV tier" value={filters.tier ?? ""} onChange={(v) => update({ tier: v })} options={tierOptions} />}
           <div className="grow" />
           <FindCustomer />
         </div>
@@ -205,7 +205,7 @@ export default function Customers() {
         <Loading label="Loading customers" height="h-96" />
       ) : q.error ? (
         <ErrorState error={q.error} retry={() => void q.refetch()} />
-      ) : !q.data.fit && q.data.items.length === 0 && pages.page === 0 && !filters.segment && !filters.churn_risk && !filters.clv_tier ? (
+      ) : !q.data.fit_id && q.data.items.length === 0 && pages.page === 0 ? (
         <NoCalculation />
       ) : q.data.items.length === 0 ? (
         <Card>
@@ -217,10 +217,10 @@ export default function Customers() {
           data={q.data.items}
           columns={columns}
           sorting={sorting}
-          getRowId={(r) => String(r.customer_id)}
+          getRowId={(r) => String(r.id)}
           onSortingChange={(s) => {
             const first = s[0];
-            if (first) update({ sort: first.id, direction: first.desc ? undefined : "asc" });
+            if (first) update({ sort: first.id, order: first.desc ? undefined : "asc" });
           }}
           busy={q.isFetching}
           pager={{ page: pages.page, hasNext: Boolean(q.data.next_cursor), onNext: () => pages.next(q.data?.next_cursor), onPrevious: pages.previous }}

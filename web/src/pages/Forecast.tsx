@@ -105,18 +105,18 @@ function ForecastCards() {
   return (
     <QueryView query={q} height="h-72">
       {(f) => {
-        if (!f.periods.length) return <NoCalculation />;
+        if (!f || !f.periods.length) return <NoCalculation />;
         const currency = f.currency ?? "USD";
-        const check = f.backtest?.check;
+        const check = f.holdout?.check;
         return (
           <div className="grid gap-4 lg:grid-cols-2">
             <Card title="Forecast: next 12 months">
               <ForecastChart periods={f.periods} currency={currency} measure={f.has_revenue === false ? "purchases" : "revenue"} ariaLabel="Expected repeat revenue per month with an 80% band" />
             </Card>
             <Card title="Backtest on the holdout period">
-              {f.backtest?.periods?.length ? (
+              {f.holdout?.periods?.length ? (
                 <>
-                  <ForecastChart periods={f.backtest.periods} currency={currency} measure="purchases" ariaLabel="Expected and actual purchases per month over the holdout period" />
+                  <ForecastChart periods={f.holdout.periods} currency={currency} measure="purchases" ariaLabel="Expected and actual purchases per month over the holdout period" />
                   {check && (
                     <dl className="mt-3 grid grid-cols-2 gap-3 sm:grid-cols-4">
                       <Stat label="Expected" value={num(check.total_expected)} />
@@ -145,10 +145,10 @@ export default function Forecast() {
       <ForecastCards />
       <QueryView query={model}>
         {(m) => {
-          const fit = m.current;
+          const fit = m?.fit;
           if (!fit) return null;
           const input = fit.report?.input;
-          const history = m.items ?? m.fits ?? [];
+          const history = m.versions;
           return (
             <div className="mt-4 grid gap-4 lg:grid-cols-2">
               <Card title="Calibration: predicted vs actual holdout purchases">

@@ -3,8 +3,8 @@
 // customers by predicted CLV.
 import { Link } from "react-router";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { useClvCustomers, useForecast, useModel, useSegments } from "../api/queries";
-import type { ModelFit, ModelFits } from "../api/types";
+import { useClvCustomers, useFit, useForecast, useModel, useSegments } from "../api/queries";
+import type { ModelFit } from "../api/types";
 import { ForecastChart } from "../components/charts";
 import { Card, ErrorState, Loading, NoCalculation, PageHeader, QueryView } from "../components/ui";
 import { cx } from "../components/ui";
@@ -37,11 +37,7 @@ function kpiValues(fit: ModelFit) {
 }
 
 /** The KPI cards of a fit, with deltas against the fit before it (when there is one). */
-export function buildKpis(model: ModelFits): Kpi[] {
-  const current = model.current;
-  if (!current) return [];
-  const history = model.items ?? model.fits ?? [];
-  const previous = history.find((f) => f.id !== current.id && f.id < current.id);
+export function buildKpis(current: ModelFit, previous: ModelFit | undefined): Kpi[] {
   const c = kpiValues(current);
   const p = previous ? kpiValues(previous) : null;
   const cur = current.currency ?? "USD";
@@ -119,7 +115,7 @@ function ClvDistribution() {
 }
 
 function TopCustomers() {
-  const q = useClvCustomers({ limit: 10, sort: "predicted_clv", direction: "desc" });
+  const q = useClvCustomers({ limit: 10, sort: "predicted_clv", order: "desc" });
   return (
     <Card title="Top customers by predicted CLV" actions={<Link to="/customers" className="text-sm text-indigo-700 underline">All customers</Link>}>
       <QueryView query={q}>
@@ -129,10 +125,10 @@ function TopCustomers() {
           ) : (
             <ol className="divide-y divide-slate-100">
               {page.items.map((c, i) => (
-                <li key={c.customer_id} className="flex items-center justify-between gap-3 py-2 text-sm">
-                  <Link className="min-w-0 truncate text-indigo-700 hover:underline" to={`/customers/${c.customer_id}`}>
+                <li key={c.id} className="flex items-center justify-between gap-3 py-2 text-sm">
+                  <Link className="min-w-0 truncate text-indigo-700 hover:underline" to={`/customers/${c.id}`}>
                     <span className="mr-2 text-slate-400">{i + 1}.</span>
-                    {c.external_id ?? `#${c.customer_id}`}
+                    {c.external_id ?? `#${c.id}`}
                   </Link>
                   <span className="tabular shrink-0 font-medium">{formatMoney(c.predicted_clv_minor, page.currency)}</span>
                 </li>
@@ -151,7 +147,7 @@ function RevenueForecast() {
     <Card title="Expected repeat revenue, next 12 months">
       <QueryView query={q}>
         {(f) =>
-          f.periods.length === 0 ? (
+          !f || f.periods.length === 0 ? (
             <NoCalculation />
           ) : (
             <ForecastChart periods={f.periods} currency={f.currency ?? "USD"} measure={f.has_revenue === false ? "purchases" : "revenue"} ariaLabel="Revenue forecast for the next 12 months with an 80% band" />
@@ -164,7 +160,9 @@ function RevenueForecast() {
 
 export default function Overview() {
   const model = useModel();
-  const current = model.data?.current;
+  const current = model.data?.fit;
+  const previousId = model.data?.versions.find((v) => v.id < (current?.id ?? 0))?.id;
+  const previous = useFit(previousId).data?.fit;
   return (
     <>
       <PageHeader
@@ -179,7 +177,7 @@ export default function Overview() {
         <NoCalculation />
       ) : (
         <div className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7" aria-label="Key figures">
-          {buildKpis(model.data).map((k) => (
+          {buildKpis(current, previous).map((k) => (
             <KpiCard key={k.label} kpi={k} />
           ))}
         </div>

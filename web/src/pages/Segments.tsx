@@ -107,7 +107,7 @@ export default function Segments() {
               </Card>
               {s.clv_tiers && s.clv_tiers.length > 0 && (
                 <Card title="CLV tiers">
-                  <GroupTable rows={s.clv_tiers} currency={currency} caption="Customers by predicted CLV tier" linkParam="clv_tier" />
+                  <GroupTable rows={s.clv_tiers} currency={currency} caption="Customers by predicted CLV tier" linkParam="tier" />
                 </Card>
               )}
             </div>
