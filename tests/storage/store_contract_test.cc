@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
+#include <limits>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -815,6 +818,840 @@ TEST_P(StoreContractTest, SqliteWritersWaitForTheBusyTimeoutThenAnswerUnavailabl
   ASSERT_TRUE((*importer)->Commit().ok());
   EXPECT_TRUE(second->UpsertOrders(a.tenant.id, one, kT0).ok());
 }
+
+// ---- Analytics: jobs ----------------------------------------------------------------------------
+
+constexpr const char* kCalc = "clv.calculate";
+
+TEST_P(StoreContractTest, EnqueueKeepsOneActiveJobPerTenantAndKind) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  auto first = store_->EnqueueJob(a.tenant.id, kCalc, R"({"model":"auto"})", a.owner.id, kT0);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->created);
+  EXPECT_EQ(first->job.status, JobStatus::kQueued);
+  EXPECT_EQ(first->job.kind, kCalc);
+  EXPECT_EQ(first->job.params_json, R"({"model":"auto"})");
+  EXPECT_EQ(first->job.created_by, std::optional<UserId>(a.owner.id));
+  EXPECT_EQ(first->job.attempts, 0);
+  EXPECT_EQ(first->job.created_at_us, kT0);
+  EXPECT_EQ(first->job.started_at_us, std::nullopt);
+  // Same tenant and kind while active: the existing job, not a new one.
+  auto again = store_->EnqueueJob(a.tenant.id, kCalc, "{}", std::nullopt, kT0 + 5);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->job.id, first->job.id);
+  EXPECT_EQ(again->job.params_json, R"({"model":"auto"})");
+  // Still one while running.
+  auto claimed = store_->ClaimJob("w1", kT0 + 10, kT0);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  auto running = store_->EnqueueJob(a.tenant.id, kCalc, "{}", std::nullopt, kT0 + 11);
+  ASSERT_TRUE(running.ok());
+  EXPECT_FALSE(running->created);
+  EXPECT_EQ(running->job.status, JobStatus::kRunning);
+  // Another kind, and another tenant, are independent.
+  auto other_kind = store_->EnqueueJob(a.tenant.id, "other", "{}", std::nullopt, kT0 + 12);
+  ASSERT_TRUE(other_kind.ok());
+  EXPECT_TRUE(other_kind->created);
+  auto other_tenant = store_->EnqueueJob(b.tenant.id, kCalc, "{}", std::nullopt, kT0 + 13);
+  ASSERT_TRUE(other_tenant.ok());
+  EXPECT_TRUE(other_tenant->created);
+  // Finished: a new one can be queued.
+  Status fin = store_->FinishJob(a.tenant.id, first->job.id, "w1", false, "", "boom", kT0 + 20);
+  ASSERT_TRUE(fin.ok()) << fin.ToString();
+  auto next = store_->EnqueueJob(a.tenant.id, kCalc, "{}", std::nullopt, kT0 + 21);
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(next->created);
+  EXPECT_NE(next->job.id, first->job.id);
+  EXPECT_EQ(store_->EnqueueJob(a.tenant.id, "", "{}", std::nullopt, kT0).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->EnqueueJob(TenantId{987654}, kCalc, "{}", std::nullopt, kT0).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, ClaimsTheOldestJobOfAnyTenantFirst) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  EXPECT_FALSE(store_->ClaimJob("w1", kT0, kT0 - kDay).value().has_value());
+  const JobId ja = store_->EnqueueJob(a.tenant.id, kCalc, "{}", std::nullopt, kT0 + 2)->job.id;
+  const JobId jb = store_->EnqueueJob(b.tenant.id, kCalc, "{}", std::nullopt, kT0 + 1)->job.id;
+  const JobId ja2 = store_->EnqueueJob(a.tenant.id, "other", "{}", std::nullopt, kT0 + 3)->job.id;
+  auto c1 = store_->ClaimJob("w1", kT0 + 10, kT0);
+  ASSERT_TRUE(c1.ok() && c1->has_value()) << c1.status().ToString();
+  EXPECT_EQ((*c1)->tenant, b.tenant.id);
+  EXPECT_EQ((*c1)->id, jb);
+  EXPECT_EQ((*c1)->status, JobStatus::kRunning);
+  EXPECT_EQ((*c1)->worker, "w1");
+  EXPECT_EQ((*c1)->attempts, 1);
+  EXPECT_EQ((*c1)->started_at_us, std::optional<UnixMicros>(kT0 + 10));
+  EXPECT_EQ((*c1)->heartbeat_at_us, std::optional<UnixMicros>(kT0 + 10));
+  auto c2 = store_->ClaimJob("w2", kT0 + 11, kT0);
+  ASSERT_TRUE(c2.ok() && c2->has_value());
+  EXPECT_EQ((*c2)->tenant, a.tenant.id);
+  EXPECT_EQ((*c2)->id, ja);
+  auto c3 = store_->ClaimJob("w2", kT0 + 12, kT0);
+  ASSERT_TRUE(c3.ok() && c3->has_value());
+  EXPECT_EQ((*c3)->id, ja2);
+  // Running jobs with fresh heartbeats are not claimable.
+  EXPECT_FALSE(store_->ClaimJob("w3", kT0 + 13, kT0 + 10).value().has_value());
+  auto stored = store_->GetJob(b.tenant.id, jb);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->status, JobStatus::kRunning);
+  EXPECT_EQ(stored->worker, "w1");
+  EXPECT_EQ(store_->ClaimJob("", kT0, kT0).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(StoreContractTest, ConcurrentClaimersNeverClaimTheSameJob) {
+  constexpr int kJobs = 24;
+  std::vector<TenantWithOwner> tenants;
+  for (int t = 0; t < 4; ++t) tenants.push_back(NewTenant("c" + std::to_string(t) + "@x.io"));
+  for (int i = 0; i < kJobs; ++i) {
+    ASSERT_TRUE(store_->EnqueueJob(tenants[i % 4].tenant.id, "k" + std::to_string(i / 4), "{}",
+                                   std::nullopt, kT0 + i)
+                    .ok());
+  }
+  std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>> got(2);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 2; ++w) {
+    threads.emplace_back([&, w] {
+      while (true) {
+        auto c = store_->ClaimJob("w" + std::to_string(w), kT0 + 100, kT0);
+        if (!c.ok()) {
+          ++failures;
+          return;
+        }
+        if (!c->has_value()) return;
+        got[w].emplace_back((*c)->tenant.value, (*c)->id.value);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::set<std::pair<std::int64_t, std::int64_t>> all;
+  for (const auto& list : got) all.insert(list.begin(), list.end());
+  EXPECT_EQ(got[0].size() + got[1].size(), static_cast<std::size_t>(kJobs));
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kJobs));  // nobody claimed a job twice
+}
+
+TEST_P(StoreContractTest, StaleJobsAreReclaimedAndTheOldWorkerIsFencedOff) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  const JobId id = store_->EnqueueJob(a.tenant.id, kCalc, "{}", std::nullopt, kT0)->job.id;
+  ASSERT_TRUE(store_->ClaimJob("w1", kT0 + 10, kT0).value().has_value());
+  ASSERT_TRUE(store_->UpdateJobProgress(a.tenant.id, id, "w1", 0.25, "fitting", kT0 + 20).ok());
+  auto j = store_->GetJob(a.tenant.id, id).value();
+  EXPECT_DOUBLE_EQ(j.progress, 0.25);
+  EXPECT_EQ(j.stage, "fitting");
+  EXPECT_EQ(j.heartbeat_at_us, std::optional<UnixMicros>(kT0 + 20));
+  // Heartbeat at kT0+20 is not older than stale_before kT0+20: not stale yet.
+  EXPECT_FALSE(store_->ClaimJob("w2", kT0 + 30, kT0 + 20).value().has_value());
+  auto re = store_->ClaimJob("w2", kT0 + 40, kT0 + 21);
+  ASSERT_TRUE(re.ok() && re->has_value());
+  EXPECT_EQ((*re)->id, id);
+  EXPECT_EQ((*re)->worker, "w2");
+  EXPECT_EQ((*re)->attempts, 2);
+  EXPECT_EQ((*re)->started_at_us, std::optional<UnixMicros>(kT0 + 40));
+  // The first worker lost the lease.
+  EXPECT_EQ(store_->UpdateJobProgress(a.tenant.id, id, "w1", 0.5, "x", kT0 + 41).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->FinishJob(a.tenant.id, id, "w1", true, "{}", "", kT0 + 41).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->UpdateJobProgress(a.tenant.id, id, "w2", 1.5, "x", kT0 + 41).code(),
+            StatusCode::kInvalidArgument);
+  // Unknown job, or the job under another tenant: NotFound.
+  EXPECT_EQ(store_->UpdateJobProgress(a.tenant.id, JobId{999999}, "w2", 0.5, "x", kT0).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->UpdateJobProgress(b.tenant.id, id, "w2", 0.5, "x", kT0).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->FinishJob(b.tenant.id, id, "w2", true, "{}", "", kT0).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetJob(b.tenant.id, id).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(store_->UpdateJobProgress(a.tenant.id, id, "w2", 0.75, "scoring", kT0 + 50).ok());
+  ASSERT_TRUE(
+      store_->FinishJob(a.tenant.id, id, "w2", true, R"({"fit_id":3})", "ignored", kT0 + 60).ok());
+  j = store_->GetJob(a.tenant.id, id).value();
+  EXPECT_EQ(j.status, JobStatus::kSucceeded);
+  EXPECT_EQ(j.result_json, R"({"fit_id":3})");
+  EXPECT_EQ(j.error, "");
+  EXPECT_DOUBLE_EQ(j.progress, 1.0);
+  EXPECT_EQ(j.finished_at_us, std::optional<UnixMicros>(kT0 + 60));
+  EXPECT_EQ(j.attempts, 2);
+  // Finished: no more progress or finishing, and not claimable even when "stale".
+  EXPECT_EQ(store_->UpdateJobProgress(a.tenant.id, id, "w2", 0.5, "x", kT0 + 61).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->FinishJob(a.tenant.id, id, "w2", false, "", "late", kT0 + 61).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(store_->ClaimJob("w3", kT0 + 100, kT0 + 1000).value().has_value());
+  // A failed job keeps its error.
+  const JobId id2 = store_->EnqueueJob(a.tenant.id, kCalc, "{}", std::nullopt, kT0 + 70)->job.id;
+  ASSERT_TRUE(store_->ClaimJob("w3", kT0 + 71, kT0).value().has_value());
+  ASSERT_TRUE(store_->FinishJob(a.tenant.id, id2, "w3", false, "{}", "no orders", kT0 + 72).ok());
+  j = store_->GetJob(a.tenant.id, id2).value();
+  EXPECT_EQ(j.status, JobStatus::kFailed);
+  EXPECT_EQ(j.error, "no orders");
+  EXPECT_EQ(j.result_json, "");
+  EXPECT_EQ(JobStatusName(j.status), "failed");
+}
+
+TEST_P(StoreContractTest, ListsJobsNewestFirstWithCursorsPerTenant) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  std::vector<JobId> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(
+        store_->EnqueueJob(a.tenant.id, "k" + std::to_string(i), "{}", std::nullopt, kT0 + i)
+            ->job.id);
+  ASSERT_TRUE(store_->EnqueueJob(b.tenant.id, "k0", "{}", std::nullopt, kT0).ok());
+  std::vector<JobId> seen;
+  ListJobsOptions o;
+  o.limit = 2;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = store_->ListJobs(a.tenant.id, o);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const Job& j : page->items) {
+      EXPECT_EQ(j.tenant, a.tenant.id);
+      seen.push_back(j.id);
+    }
+    if (page->next_cursor.empty()) break;
+    o.cursor = page->next_cursor;
+  }
+  std::vector<JobId> expected(ids.rbegin(), ids.rend());
+  EXPECT_EQ(seen, expected);
+  EXPECT_EQ(store_->ListJobs(b.tenant.id, {})->items.size(), 1u);
+  ListJobsOptions bad;
+  bad.cursor = "nope";
+  EXPECT_EQ(store_->ListJobs(a.tenant.id, bad).status().code(), StatusCode::kInvalidArgument);
+}
+
+// ---- Analytics: model fits and customer scores --------------------------------------------------
+
+ModelFitRecord MakeFit(TenantId tenant, UnixMicros at) {
+  ModelFitRecord f;
+  f.tenant = tenant;
+  f.created_at_us = at;
+  f.as_of_us = at - kDay;
+  f.as_of_explicit = true;
+  f.currency = "EUR";
+  f.model = "bgnbd";
+  f.model_params = {0.243, 4.414, 0.793, 2.426};
+  f.gamma_gamma_params = {6.25, 3.74, 15.44};
+  f.spend_model = "gamma_gamma";
+  f.period = "week";
+  f.resolution = "day";
+  f.horizon_periods = 52.0;
+  f.clv_months = 12;
+  f.discount_rate_monthly = 0.01;
+  f.margin = 0.3;
+  f.customers = 0;
+  f.report_json = R"({"ll":-123.5})";
+  return f;
+}
+
+// Deterministic scores with ties on every sort key (i / 2), so the customer-id tie breaker is
+// exercised.
+CustomerScore MakeScore(CustomerId customer, int i) {
+  static const char* kSegments[] = {"champions", "at_risk", "hibernating"};
+  static const char* kRisks[] = {"low", "medium", "high"};
+  static const char* kTiers[] = {"top_1", "top_10", "rest"};
+  CustomerScore s;
+  s.customer = customer;
+  s.fit_id = 0;
+  s.frequency = i;
+  s.recency = i * 0.5;
+  s.age = 10 + i;
+  s.monetary = 100.25 * i;
+  s.orders = i + 1;
+  s.first_order_day = 19000 + i;
+  s.last_order_day = 19300 + (i * 7) % 5;
+  s.historical_clv_minor = 1000 * ((i * 3) % 4);
+  s.p_alive = 0.1 * ((i * 5) % 7) + 0.05;
+  s.expected_purchases_30d = 0.1 * i;
+  s.expected_purchases_90d = 0.3 * i;
+  s.expected_purchases_365d = 1.0 / 3.0 * ((i * 2) % 5);
+  s.expected_purchases_horizon = 1.5 * i;
+  s.expected_spend_minor = 1234.5;
+  s.predicted_clv_minor = 100.0 * (i / 2) + 0.1;
+  s.clv_lower_minor = s.predicted_clv_minor - 10;
+  s.clv_upper_minor = s.predicted_clv_minor + 10;
+  s.churn_risk = kRisks[i % 3];
+  s.value_at_risk_minor = -50.5 + 25.25 * ((i * 4) % 6);
+  s.rfm_recency = 1 + i % 5;
+  s.rfm_frequency = 1 + (i + 1) % 5;
+  s.rfm_monetary = 1 + (i + 2) % 5;
+  s.segment = kSegments[(i / 3) % 3];
+  s.clv_tier = kTiers[i % 3 == 0 ? 0 : (i % 2 ? 1 : 2)];
+  s.expected_next_order_day = i % 4 == 0 ? -1 : 19400 + i;
+  s.updated_at_us = kT0 + i;
+  return s;
+}
+
+void ExpectSameScore(const CustomerScore& got, const CustomerScore& want, std::int64_t fit_id) {
+  EXPECT_EQ(got.customer, want.customer);
+  EXPECT_EQ(got.fit_id, fit_id);
+  EXPECT_EQ(got.frequency, want.frequency);
+  EXPECT_EQ(got.recency, want.recency);
+  EXPECT_EQ(got.age, want.age);
+  EXPECT_EQ(got.monetary, want.monetary);
+  EXPECT_EQ(got.orders, want.orders);
+  EXPECT_EQ(got.first_order_day, want.first_order_day);
+  EXPECT_EQ(got.last_order_day, want.last_order_day);
+  EXPECT_EQ(got.historical_clv_minor, want.historical_clv_minor);
+  EXPECT_EQ(got.p_alive, want.p_alive);
+  EXPECT_EQ(got.expected_purchases_30d, want.expected_purchases_30d);
+  EXPECT_EQ(got.expected_purchases_90d, want.expected_purchases_90d);
+  EXPECT_EQ(got.expected_purchases_365d, want.expected_purchases_365d);
+  EXPECT_EQ(got.expected_purchases_horizon, want.expected_purchases_horizon);
+  EXPECT_EQ(std::isnan(got.expected_spend_minor), std::isnan(want.expected_spend_minor));
+  if (!std::isnan(want.expected_spend_minor))
+    EXPECT_EQ(got.expected_spend_minor, want.expected_spend_minor);
+  EXPECT_EQ(got.predicted_clv_minor, want.predicted_clv_minor);
+  // Bit-exact, NaN included.
+  EXPECT_EQ(std::isnan(got.clv_lower_minor), std::isnan(want.clv_lower_minor));
+  if (!std::isnan(want.clv_lower_minor)) EXPECT_EQ(got.clv_lower_minor, want.clv_lower_minor);
+  EXPECT_EQ(std::isnan(got.clv_upper_minor), std::isnan(want.clv_upper_minor));
+  if (!std::isnan(want.clv_upper_minor)) EXPECT_EQ(got.clv_upper_minor, want.clv_upper_minor);
+  EXPECT_EQ(got.churn_risk, want.churn_risk);
+  EXPECT_EQ(got.value_at_risk_minor, want.value_at_risk_minor);
+  EXPECT_EQ(got.rfm_recency, want.rfm_recency);
+  EXPECT_EQ(got.rfm_frequency, want.rfm_frequency);
+  EXPECT_EQ(got.rfm_monetary, want.rfm_monetary);
+  EXPECT_EQ(got.segment, want.segment);
+  EXPECT_EQ(got.clv_tier, want.clv_tier);
+  EXPECT_EQ(got.expected_next_order_day, want.expected_next_order_day);
+  EXPECT_EQ(got.updated_at_us, want.updated_at_us);
+}
+
+class AnalyticsTest : public StoreContractTest {
+ protected:
+  // n customers "c0".."c{n-1}" in the tenant, ids in that order.
+  std::vector<CustomerId> MakeCustomers(TenantId tenant, int n) {
+    std::vector<OrderInput> orders;
+    for (int i = 0; i < n; ++i)
+      orders.push_back(MakeOrder("o" + std::to_string(i), "c" + std::to_string(i),
+                                 kT0 + i * kDay, 1000 + i));
+    Upsert(tenant, orders);
+    std::vector<CustomerId> ids;
+    for (int i = 0; i < n; ++i) ids.push_back(CustomerByExternalId(tenant, "c" + std::to_string(i)).id);
+    return ids;
+  }
+
+  // Writes a fit with the given scores in batches of `batch`; returns the committed record.
+  Result<ModelFitRecord> WriteFit(TenantId tenant, const std::vector<CustomerScore>& scores,
+                                  UnixMicros at, std::size_t batch = 3) {
+    ModelFitRecord fit = MakeFit(tenant, at);
+    fit.customers = static_cast<std::int64_t>(scores.size());
+    CLV_ASSIGN_OR_RETURN(std::unique_ptr<FitWriter> w, store_->BeginFitWrite(tenant, fit));
+    for (std::size_t i = 0; i < scores.size(); i += batch) {
+      std::span<const CustomerScore> part(scores.data() + i, std::min(batch, scores.size() - i));
+      CLV_RETURN_IF_ERROR(w->Add(part));
+    }
+    return w->Commit();
+  }
+
+  std::int64_t ScoreCount(TenantId tenant) {
+    std::int64_t n = 0;
+    ListScoresOptions o;
+    o.limit = kMaxPageLimit;
+    o.sort = ScoreSort::kCustomerId;
+    while (true) {
+      auto page = store_->ListCustomerScores(tenant, o);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) return -1;
+      n += static_cast<std::int64_t>(page->items.size());
+      if (page->next_cursor.empty()) return n;
+      o.cursor = page->next_cursor;
+    }
+  }
+};
+
+TEST_P(AnalyticsTest, FitWriteStreamsBatchesAndCommitReplacesAllScores) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  const auto ids = MakeCustomers(a.tenant.id, 10);
+  const auto b_ids = MakeCustomers(b.tenant.id, 2);
+  EXPECT_EQ(store_->GetCurrentFit(a.tenant.id).status().code(), StatusCode::kNotFound);
+  std::vector<CustomerScore> first;
+  for (int i = 0; i < 10; ++i) first.push_back(MakeScore(ids[i], i));
+  auto f1 = WriteFit(a.tenant.id, first, kT0 + 100);
+  ASSERT_TRUE(f1.ok()) << f1.status().ToString();
+  EXPECT_GT(f1->id, 0);
+  EXPECT_EQ(ScoreCount(a.tenant.id), 10);
+  for (int i = 0; i < 10; ++i) {
+    auto got = store_->GetCustomerScore(a.tenant.id, ids[i]);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ExpectSameScore(got->score, first[i], f1->id);
+    EXPECT_EQ(got->customer.id, ids[i]);
+    EXPECT_EQ(got->customer.external_id, "c" + std::to_string(i));
+  }
+  // Tenant B has its own fit; A's scores are untouched by it.
+  auto fb = WriteFit(b.tenant.id, {MakeScore(b_ids[0], 1)}, kT0 + 150);
+  ASSERT_TRUE(fb.ok()) << fb.status().ToString();
+  // The second fit of A scores only 4 customers: the other 6 lose their scores.
+  std::vector<CustomerScore> second;
+  for (int i = 0; i < 4; ++i) second.push_back(MakeScore(ids[i], i + 20));
+  auto f2 = WriteFit(a.tenant.id, second, kT0 + 200, /*batch=*/1);
+  ASSERT_TRUE(f2.ok()) << f2.status().ToString();
+  EXPECT_GT(f2->id, f1->id);
+  EXPECT_EQ(ScoreCount(a.tenant.id), 4);
+  EXPECT_EQ(store_->GetCustomerScore(a.tenant.id, ids[7]).status().code(), StatusCode::kNotFound);
+  ExpectSameScore(store_->GetCustomerScore(a.tenant.id, ids[2])->score, second[2], f2->id);
+  EXPECT_EQ(ScoreCount(b.tenant.id), 1);
+  // (SQLite numbers customers per tenant: A's 6th customer has an id B does not have.)
+  EXPECT_EQ(store_->GetCustomerScore(b.tenant.id, ids[5]).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetCurrentFit(a.tenant.id)->id, f2->id);
+  EXPECT_EQ(store_->GetCurrentFit(b.tenant.id)->id, fb->id);
+  // A fit with no scores clears them all.
+  auto f3 = WriteFit(a.tenant.id, {}, kT0 + 300);
+  ASSERT_TRUE(f3.ok());
+  EXPECT_EQ(ScoreCount(a.tenant.id), 0);
+  EXPECT_EQ(ScoreCount(b.tenant.id), 1);
+}
+
+TEST_P(AnalyticsTest, FitWriteAbortAndErrorsLeaveNothing) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  const auto ids = MakeCustomers(a.tenant.id, 4);
+  // B has more customers than A: under SQLite's per-tenant ids, B's last id is unknown in A.
+  const auto b_ids = MakeCustomers(b.tenant.id, 6);
+  auto f1 = WriteFit(a.tenant.id, {MakeScore(ids[0], 0), MakeScore(ids[1], 1)}, kT0);
+  ASSERT_TRUE(f1.ok()) << f1.status().ToString();
+  const ModelFitRecord fit = MakeFit(a.tenant.id, kT0 + 10);
+  {  // Explicit abort.
+    auto w = store_->BeginFitWrite(a.tenant.id, fit);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    std::vector<CustomerScore> s = {MakeScore(ids[2], 2), MakeScore(ids[3], 3)};
+    ASSERT_TRUE((*w)->Add(s).ok());
+    (*w)->Abort();
+    EXPECT_EQ((*w)->Add(s).code(), StatusCode::kFailedPrecondition);
+    EXPECT_EQ((*w)->Commit().status().code(), StatusCode::kFailedPrecondition);
+  }
+  {  // Destroyed without Commit.
+    auto w = store_->BeginFitWrite(a.tenant.id, fit);
+    ASSERT_TRUE(w.ok());
+    std::vector<CustomerScore> s = {MakeScore(ids[3], 3)};
+    ASSERT_TRUE((*w)->Add(s).ok());
+  }
+  // An unknown customer (or one of another tenant), found at Add or at Commit: NotFound.
+  for (CustomerId bad : {CustomerId{987654}, b_ids.back()}) {
+    auto r = WriteFit(a.tenant.id, {MakeScore(ids[2], 2), MakeScore(bad, 3)}, kT0 + 20);
+    EXPECT_EQ(r.status().code(), StatusCode::kNotFound) << r.status().ToString();
+  }
+  // A customer twice, across batches: InvalidArgument.
+  auto dup = WriteFit(a.tenant.id, {MakeScore(ids[2], 2), MakeScore(ids[2], 3)}, kT0 + 30, 1);
+  EXPECT_EQ(dup.status().code(), StatusCode::kInvalidArgument) << dup.status().ToString();
+  // A non-finite sort key: InvalidArgument.
+  CustomerScore nan_key = MakeScore(ids[2], 2);
+  nan_key.p_alive = std::nan("");
+  EXPECT_EQ(WriteFit(a.tenant.id, {nan_key}, kT0 + 40).status().code(),
+            StatusCode::kInvalidArgument);
+  // After an error the writer is closed.
+  {
+    auto w = store_->BeginFitWrite(a.tenant.id, fit);
+    ASSERT_TRUE(w.ok());
+    std::vector<CustomerScore> s = {nan_key};
+    EXPECT_EQ((*w)->Add(s).code(), StatusCode::kInvalidArgument);
+    std::vector<CustomerScore> good = {MakeScore(ids[3], 3)};
+    EXPECT_EQ((*w)->Add(good).code(), StatusCode::kFailedPrecondition);
+  }
+  // Nothing of the above remains: fit 1 is current with its two scores.
+  EXPECT_EQ(store_->GetCurrentFit(a.tenant.id)->id, f1->id);
+  EXPECT_EQ(store_->ListFits(a.tenant.id, {})->items.size(), 1u);
+  EXPECT_EQ(ScoreCount(a.tenant.id), 2);
+  EXPECT_EQ(store_->GetCustomerScore(a.tenant.id, ids[0])->score.fit_id, f1->id);
+  // The record must name the tenant it is written to; other tenants cannot be written.
+  EXPECT_EQ(store_->BeginFitWrite(b.tenant.id, fit).status().code(), StatusCode::kInvalidArgument);
+  ModelFitRecord ghost = fit;
+  ghost.tenant = TenantId{987654};
+  EXPECT_EQ(store_->BeginFitWrite(ghost.tenant, ghost).status().code(), StatusCode::kNotFound);
+  // The store is still writable (locks released, connections clean).
+  EXPECT_TRUE(WriteFit(a.tenant.id, {MakeScore(ids[3], 3)}, kT0 + 50).ok());
+  EXPECT_EQ(ScoreCount(a.tenant.id), 1);
+}
+
+TEST_P(AnalyticsTest, FitsRoundTripAndListNewestFirst) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto f = WriteFit(a.tenant.id, {}, kT0 + i);
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    ids.push_back(f->id);
+  }
+  // A record with NaN in its parameters and spend "customer_mean" (no Gamma-Gamma).
+  ModelFitRecord odd = MakeFit(a.tenant.id, kT0 + 10);
+  odd.job = JobId{42};
+  odd.as_of_explicit = false;
+  odd.model = "pnbd";
+  odd.model_params = {1e-300, std::nan(""), 12345.678901234567};
+  odd.gamma_gamma_params = {};
+  odd.spend_model = "customer_mean";
+  odd.horizon_periods = std::nan("");
+  odd.report_json = R"({"text":"tab\there, newline\n, backslash\\"})";
+  odd.customers = 7;
+  auto w = store_->BeginFitWrite(a.tenant.id, odd);
+  ASSERT_TRUE(w.ok());
+  auto committed = (*w)->Commit();
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  ids.push_back(committed->id);
+  auto got = store_->GetCurrentFit(a.tenant.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->id, committed->id);
+  EXPECT_EQ(got->tenant, a.tenant.id);
+  EXPECT_EQ(got->job, std::optional<JobId>(JobId{42}));
+  EXPECT_EQ(got->created_at_us, kT0 + 10);
+  EXPECT_EQ(got->as_of_us, kT0 + 10 - kDay);
+  EXPECT_FALSE(got->as_of_explicit);
+  EXPECT_EQ(got->currency, "EUR");
+  EXPECT_EQ(got->model, "pnbd");
+  ASSERT_EQ(got->model_params.size(), 3u);
+  EXPECT_EQ(got->model_params[0], 1e-300);
+  EXPECT_TRUE(std::isnan(got->model_params[1]));
+  EXPECT_EQ(got->model_params[2], 12345.678901234567);
+  EXPECT_TRUE(got->gamma_gamma_params.empty());
+  EXPECT_EQ(got->spend_model, "customer_mean");
+  EXPECT_EQ(got->period, "week");
+  EXPECT_EQ(got->resolution, "day");
+  EXPECT_TRUE(std::isnan(got->horizon_periods));
+  EXPECT_EQ(got->clv_months, 12);
+  EXPECT_EQ(got->discount_rate_monthly, 0.01);
+  EXPECT_EQ(got->margin, 0.3);
+  EXPECT_EQ(got->customers, 7);
+  EXPECT_EQ(got->report_json, odd.report_json);
+  auto first = store_->GetFit(a.tenant.id, ids[0]);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->model_params, (std::vector<double>{0.243, 4.414, 0.793, 2.426}));
+  EXPECT_EQ(first->gamma_gamma_params, (std::vector<double>{6.25, 3.74, 15.44}));
+  EXPECT_EQ(first->job, std::nullopt);
+  EXPECT_TRUE(first->as_of_explicit);
+  EXPECT_EQ(first->horizon_periods, 52.0);
+  // Newest first, complete, no duplicates.
+  std::vector<std::int64_t> seen;
+  ListFitsOptions o;
+  o.limit = 4;
+  while (true) {
+    auto page = store_->ListFits(a.tenant.id, o);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const auto& f : page->items) seen.push_back(f.id);
+    if (page->next_cursor.empty()) break;
+    o.cursor = page->next_cursor;
+  }
+  EXPECT_EQ(seen, std::vector<std::int64_t>(ids.rbegin(), ids.rend()));
+  // Tenant isolation.
+  EXPECT_EQ(store_->GetFit(b.tenant.id, ids[0]).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetCurrentFit(b.tenant.id).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->ListFits(b.tenant.id, {})->items.empty());
+  EXPECT_EQ(store_->GetFit(a.tenant.id, 987654).status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(AnalyticsTest, UpsertScoresIsAllOrNothing) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  const auto ids = MakeCustomers(a.tenant.id, 4);
+  // B has more customers than A: under SQLite's per-tenant ids, B's last id is unknown in A.
+  const auto b_ids = MakeCustomers(b.tenant.id, 6);
+  auto fit = WriteFit(a.tenant.id, {MakeScore(ids[0], 0), MakeScore(ids[1], 1)}, kT0);
+  ASSERT_TRUE(fit.ok());
+  // Replace one, add one.
+  CustomerScore replaced = MakeScore(ids[1], 7);
+  replaced.fit_id = fit->id;
+  replaced.clv_lower_minor = std::nan("");
+  replaced.clv_upper_minor = std::nan("");
+  CustomerScore added = MakeScore(ids[2], 8);
+  added.fit_id = fit->id;
+  std::vector<CustomerScore> batch = {replaced, added};
+  ASSERT_TRUE(store_->UpsertCustomerScores(a.tenant.id, batch).ok());
+  ExpectSameScore(store_->GetCustomerScore(a.tenant.id, ids[1])->score, replaced, fit->id);
+  ExpectSameScore(store_->GetCustomerScore(a.tenant.id, ids[2])->score, added, fit->id);
+  EXPECT_EQ(ScoreCount(a.tenant.id), 3);
+  // An unknown customer (or another tenant's) in the batch: NotFound, nothing written.
+  for (CustomerId bad : {CustomerId{987654}, b_ids.back()}) {
+    CustomerScore good = MakeScore(ids[3], 9);
+    CustomerScore unknown = MakeScore(bad, 10);
+    std::vector<CustomerScore> mixed = {good, unknown};
+    EXPECT_EQ(store_->UpsertCustomerScores(a.tenant.id, mixed).code(), StatusCode::kNotFound);
+    EXPECT_EQ(store_->GetCustomerScore(a.tenant.id, ids[3]).status().code(),
+              StatusCode::kNotFound);
+  }
+  std::vector<CustomerScore> twice = {MakeScore(ids[3], 1), MakeScore(ids[3], 2)};
+  EXPECT_EQ(store_->UpsertCustomerScores(a.tenant.id, twice).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ScoreCount(a.tenant.id), 3);
+  EXPECT_EQ(ScoreCount(b.tenant.id), 0);
+  EXPECT_TRUE(store_->UpsertCustomerScores(a.tenant.id, {}).ok());
+}
+
+// Every sort, both directions, with and without filters, paged by 3 and by 1000: each listing
+// equals the reference order computed here, pages are complete and duplicate-free.
+TEST_P(AnalyticsTest, ListsScoresInEverySortAndDirectionWithFilters) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  constexpr int kN = 23;
+  const auto ids = MakeCustomers(a.tenant.id, kN);
+  const auto b_ids = MakeCustomers(b.tenant.id, 3);
+  std::vector<CustomerScore> scores;
+  for (int i = 0; i < kN; ++i) scores.push_back(MakeScore(ids[i], i));
+  ASSERT_TRUE(WriteFit(a.tenant.id, scores, kT0).ok());
+  ASSERT_TRUE(WriteFit(b.tenant.id, {MakeScore(b_ids[0], 0), MakeScore(b_ids[1], 1)}, kT0).ok());
+
+  auto key = [](ScoreSort sort, const CustomerScore& s) -> double {
+    switch (sort) {
+      case ScoreSort::kPredictedClv: return s.predicted_clv_minor;
+      case ScoreSort::kHistoricalClv: return static_cast<double>(s.historical_clv_minor);
+      case ScoreSort::kPAlive: return s.p_alive;
+      case ScoreSort::kExpectedPurchases365d: return s.expected_purchases_365d;
+      case ScoreSort::kValueAtRisk: return s.value_at_risk_minor;
+      case ScoreSort::kLastOrder: return static_cast<double>(s.last_order_day);
+      case ScoreSort::kCustomerId: return static_cast<double>(s.customer.value);
+    }
+    return 0;
+  };
+  struct Filter {
+    std::optional<std::string> segment, churn_risk, clv_tier;
+  };
+  const std::vector<Filter> filters = {
+      {}, {"champions", {}, {}}, {{}, "high", {}}, {{}, {}, "top_1"}, {"at_risk", "low", "rest"},
+      {"nobody", {}, {}}};
+  int checked = 0;
+  for (ScoreSort sort : {ScoreSort::kPredictedClv, ScoreSort::kHistoricalClv, ScoreSort::kPAlive,
+                         ScoreSort::kExpectedPurchases365d, ScoreSort::kValueAtRisk,
+                         ScoreSort::kLastOrder, ScoreSort::kCustomerId}) {
+    for (bool desc : {true, false}) {
+      for (const Filter& f : filters) {
+        std::vector<CustomerScore> want;
+        for (const auto& s : scores) {
+          if ((f.segment && s.segment != *f.segment) ||
+              (f.churn_risk && s.churn_risk != *f.churn_risk) ||
+              (f.clv_tier && s.clv_tier != *f.clv_tier))
+            continue;
+          want.push_back(s);
+        }
+        std::sort(want.begin(), want.end(), [&](const CustomerScore& x, const CustomerScore& y) {
+          auto kx = std::make_pair(key(sort, x), x.customer.value);
+          auto ky = std::make_pair(key(sort, y), y.customer.value);
+          return desc ? kx > ky : kx < ky;
+        });
+        for (int limit : {3, 1000}) {
+          ListScoresOptions o;
+          o.sort = sort;
+          o.descending = desc;
+          o.segment = f.segment;
+          o.churn_risk = f.churn_risk;
+          o.clv_tier = f.clv_tier;
+          o.limit = limit;
+          std::vector<std::int64_t> got;
+          int pages = 0;
+          while (true) {
+            auto page = store_->ListCustomerScores(a.tenant.id, o);
+            ASSERT_TRUE(page.ok()) << page.status().ToString();
+            ASSERT_LE(page->items.size(), static_cast<std::size_t>(limit));
+            for (const auto& sc : page->items) {
+              EXPECT_EQ(sc.customer.id, sc.score.customer);
+              EXPECT_EQ(sc.customer.tenant, a.tenant.id);
+              got.push_back(sc.score.customer.value);
+            }
+            ++pages;
+            if (page->next_cursor.empty()) break;
+            ASSERT_EQ(page->items.size(), static_cast<std::size_t>(limit));
+            o.cursor = page->next_cursor;
+            ASSERT_LT(pages, 100);
+          }
+          std::vector<std::int64_t> want_ids;
+          for (const auto& s : want) want_ids.push_back(s.customer.value);
+          EXPECT_EQ(got, want_ids) << "sort " << static_cast<int>(sort) << (desc ? " desc" : " asc")
+                                   << " limit " << limit;
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 7 * 2 * 6 * 2);
+}
+
+TEST_P(AnalyticsTest, ScoreCursorsAreTiedToTheirSortAndFilters) {
+  auto a = NewTenant("a@example.com");
+  const auto ids = MakeCustomers(a.tenant.id, 5);
+  std::vector<CustomerScore> scores;
+  for (int i = 0; i < 5; ++i) scores.push_back(MakeScore(ids[i], i));
+  ASSERT_TRUE(WriteFit(a.tenant.id, scores, kT0).ok());
+  ListScoresOptions o;
+  o.limit = 2;
+  auto page = store_->ListCustomerScores(a.tenant.id, o);
+  ASSERT_TRUE(page.ok());
+  ASSERT_FALSE(page->next_cursor.empty());
+  ListScoresOptions other_sort = o;
+  other_sort.cursor = page->next_cursor;
+  other_sort.sort = ScoreSort::kPAlive;
+  EXPECT_EQ(store_->ListCustomerScores(a.tenant.id, other_sort).status().code(),
+            StatusCode::kInvalidArgument);
+  ListScoresOptions other_dir = o;
+  other_dir.cursor = page->next_cursor;
+  other_dir.descending = false;
+  EXPECT_EQ(store_->ListCustomerScores(a.tenant.id, other_dir).status().code(),
+            StatusCode::kInvalidArgument);
+  ListScoresOptions other_filter = o;
+  other_filter.cursor = page->next_cursor;
+  other_filter.segment = "champions";
+  EXPECT_EQ(store_->ListCustomerScores(a.tenant.id, other_filter).status().code(),
+            StatusCode::kInvalidArgument);
+  for (const std::string& bad : std::vector<std::string>{"x", "v1.5", "s1.", page->next_cursor + "x",
+                                                      page->next_cursor + ".1"}) {
+    ListScoresOptions b = o;
+    b.cursor = bad;
+    EXPECT_EQ(store_->ListCustomerScores(a.tenant.id, b).status().code(),
+              StatusCode::kInvalidArgument)
+        << bad;
+  }
+  ListScoresOptions big = o;
+  big.limit = kMaxPageLimit + 1;
+  EXPECT_EQ(store_->ListCustomerScores(a.tenant.id, big).status().code(),
+            StatusCode::kInvalidArgument);
+  ListScoresOptions same = o;
+  same.cursor = page->next_cursor;
+  EXPECT_TRUE(store_->ListCustomerScores(a.tenant.id, same).ok());
+}
+
+TEST_P(AnalyticsTest, NanIntervalBoundsRoundTrip) {
+  auto a = NewTenant("a@example.com");
+  const auto ids = MakeCustomers(a.tenant.id, 2);
+  CustomerScore s0 = MakeScore(ids[0], 0);
+  s0.clv_lower_minor = std::nan("");
+  s0.clv_upper_minor = std::numeric_limits<double>::quiet_NaN();
+  s0.expected_spend_minor = std::nan("");
+  CustomerScore s1 = MakeScore(ids[1], 1);
+  s1.clv_lower_minor = -0.0;
+  s1.clv_upper_minor = 1e308;
+  auto fit = WriteFit(a.tenant.id, {s0, s1}, kT0);
+  ASSERT_TRUE(fit.ok()) << fit.status().ToString();
+  auto got0 = store_->GetCustomerScore(a.tenant.id, ids[0]);
+  ASSERT_TRUE(got0.ok());
+  EXPECT_TRUE(std::isnan(got0->score.clv_lower_minor));
+  EXPECT_TRUE(std::isnan(got0->score.clv_upper_minor));
+  EXPECT_TRUE(std::isnan(got0->score.expected_spend_minor));
+  ExpectSameScore(got0->score, s0, fit->id);
+  auto got1 = store_->GetCustomerScore(a.tenant.id, ids[1]);
+  ASSERT_TRUE(got1.ok());
+  EXPECT_EQ(got1->score.clv_lower_minor, 0.0);
+  EXPECT_EQ(got1->score.clv_upper_minor, 1e308);
+  // Through the list and the incremental path too.
+  auto page = store_->ListCustomerScores(a.tenant.id, {});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 2u);
+  for (const auto& sc : page->items)
+    EXPECT_EQ(std::isnan(sc.score.clv_lower_minor), sc.score.customer == ids[0]);
+  s1.clv_lower_minor = std::nan("");
+  std::vector<CustomerScore> one = {s1};
+  ASSERT_TRUE(store_->UpsertCustomerScores(a.tenant.id, one).ok());
+  EXPECT_TRUE(std::isnan(store_->GetCustomerScore(a.tenant.id, ids[1])->score.clv_lower_minor));
+}
+
+TEST_P(AnalyticsTest, AggregatesScoresByGroupPerTenant) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  constexpr int kN = 12;
+  const auto ids = MakeCustomers(a.tenant.id, kN);
+  const auto b_ids = MakeCustomers(b.tenant.id, 1);
+  std::vector<CustomerScore> scores;
+  for (int i = 0; i < kN; ++i) scores.push_back(MakeScore(ids[i], i));
+  ASSERT_TRUE(WriteFit(a.tenant.id, scores, kT0).ok());
+  CustomerScore bs = MakeScore(b_ids[0], 0);
+  bs.segment = "zzz_only_b";
+  ASSERT_TRUE(WriteFit(b.tenant.id, {bs}, kT0).ok());
+  for (ScoreGroupBy g : {ScoreGroupBy::kSegment, ScoreGroupBy::kClvTier, ScoreGroupBy::kChurnRisk}) {
+    std::map<std::string, ScoreGroup> want;
+    for (const auto& s : scores) {
+      const std::string& k = g == ScoreGroupBy::kSegment   ? s.segment
+                             : g == ScoreGroupBy::kClvTier ? s.clv_tier
+                                                           : s.churn_risk;
+      ScoreGroup& w = want[k];
+      w.key = k;
+      w.customers += 1;
+      w.historical_clv_minor += s.historical_clv_minor;
+      w.predicted_clv_minor += s.predicted_clv_minor;
+      w.value_at_risk_minor += s.value_at_risk_minor;
+    }
+    auto got = store_->AggregateScores(a.tenant.id, g);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_EQ(got->size(), want.size());
+    auto it = want.begin();
+    for (const ScoreGroup& grp : *got) {  // ascending by key, like the std::map
+      EXPECT_EQ(grp.key, it->first);
+      EXPECT_EQ(grp.customers, it->second.customers);
+      EXPECT_EQ(grp.historical_clv_minor, it->second.historical_clv_minor);
+      EXPECT_NEAR(grp.predicted_clv_minor, it->second.predicted_clv_minor, 1e-6);
+      EXPECT_NEAR(grp.value_at_risk_minor, it->second.value_at_risk_minor, 1e-6);
+      ++it;
+    }
+  }
+  auto bseg = store_->AggregateScores(b.tenant.id, ScoreGroupBy::kSegment);
+  ASSERT_TRUE(bseg.ok());
+  ASSERT_EQ(bseg->size(), 1u);
+  EXPECT_EQ((*bseg)[0].key, "zzz_only_b");
+  auto none = NewTenant("c@example.com");
+  EXPECT_TRUE(store_->AggregateScores(none.tenant.id, ScoreGroupBy::kSegment)->empty());
+}
+
+TEST_P(AnalyticsTest, AnalysisRowsForSomeCustomers) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  Upsert(a.tenant.id, {MakeOrder("o1", "c2", kT0 + 2 * kDay, 1000),
+                       MakeOrder("o2", "c1", kT0 + 3 * kDay, 500),
+                       MakeOrder("o3", "c1", kT0 + 1 * kDay, 700, OrderStatus::kRefunded),
+                       MakeOrder("o4", "c1", kT0 + 2 * kDay, 900, OrderStatus::kCancelled),
+                       MakeOrder("r3", "c1", kT0 + 4 * kDay, 700, OrderStatus::kPaid, "o3"),
+                       MakeOrder("o5", "c3", kT0 + 5 * kDay, 300)});
+  Upsert(b.tenant.id, {MakeOrder("o1", "c1", kT0, 99)});
+  const CustomerId c1 = CustomerByExternalId(a.tenant.id, "c1").id;
+  const CustomerId c2 = CustomerByExternalId(a.tenant.id, "c2").id;
+  const CustomerId b1 = CustomerByExternalId(b.tenant.id, "c1").id;
+  // Asked out of order, with a duplicate, an unknown id and another tenant's customer.
+  std::vector<CustomerId> ask = {c2, c1, CustomerId{987654}, c1, b1};
+  auto rows = store_->AnalysisRowsForCustomers(a.tenant.id, ask);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  std::vector<std::tuple<std::int64_t, UnixMicros, std::int64_t>> got;
+  for (const auto& r : *rows) {
+    EXPECT_EQ(r.currency, "EUR");
+    got.emplace_back(r.customer.value, r.placed_at_us, r.amount_minor);
+  }
+  std::vector<std::tuple<std::int64_t, UnixMicros, std::int64_t>> expected = {
+      {c1.value, kT0 + 1 * kDay, 700},
+      {c1.value, kT0 + 3 * kDay, 500},
+      {c1.value, kT0 + 4 * kDay, -700},
+      {c2.value, kT0 + 2 * kDay, 1000}};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(got, expected);
+  EXPECT_TRUE(store_->AnalysisRowsForCustomers(a.tenant.id, {})->empty());
+}
+
+TEST_P(AnalyticsTest, FitCommitsAgainstConcurrentRescoringKeepOneConsistentState) {
+  auto a = NewTenant("a@example.com");
+  const auto ids = MakeCustomers(a.tenant.id, 30);
+  std::atomic<int> failures{0};
+  std::thread fitter([&] {
+    for (int round = 0; round < 5; ++round) {
+      std::vector<CustomerScore> all;
+      for (int i = 0; i < 30; ++i) all.push_back(MakeScore(ids[i], i + round));
+      if (!WriteFit(a.tenant.id, all, kT0 + round, 7).ok()) ++failures;
+    }
+  });
+  std::thread rescorer([&] {
+    for (int round = 0; round < 20; ++round) {
+      std::vector<CustomerScore> some = {MakeScore(ids[round % 30], 100 + round)};
+      Status s = store_->UpsertCustomerScores(a.tenant.id, some);
+      if (!s.ok() && s.code() != StatusCode::kUnavailable) ++failures;
+    }
+  });
+  fitter.join();
+  rescorer.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(ScoreCount(a.tenant.id), 30);
+  EXPECT_EQ(store_->ListFits(a.tenant.id, {})->items.size(), 5u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AnalyticsTest,
+                         ::testing::Values(Backend::kSqliteFile, Backend::kSqliteMemory,
+                                           Backend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,
                          ::testing::Values(Backend::kSqliteFile, Backend::kSqliteMemory,

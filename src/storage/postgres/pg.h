@@ -66,6 +66,7 @@ class PgConn {
   bool healthy() const;
   bool idle_outside_transaction() const;
   bool staging_ready = false;  // the per-connection temp tables exist
+  bool score_staging_ready = false;  // the analytics staging table exists (pg_analytics.cc)
 
   // The Status for a failed result: 23505 -> AlreadyExists, 42P01 -> FailedPrecondition (no
   // schema), connection loss, serialization failures and deadlocks -> Unavailable.

@@ -1,48 +1,599 @@
 #include "storage/postgres/pg_analytics.h"
 
-namespace clv::storage::postgres {
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#include <type_traits>
+#include <vector>
 
-// Forwards to the transitional Store defaults until this backend's implementation lands.
-Result<EnqueuedJob> PgAnalyticsStore::EnqueueJob(TenantId t, std::string_view k, std::string_view p,
-                                   std::optional<UserId> u, UnixMicros n) {
-  return Store::EnqueueJob(t, k, p, u, n);
+#include "storage/analytics_common.h"
+#include "storage/common.h"
+
+namespace clv::storage::postgres {
+namespace {
+
+using internal::DecodeDescendingCursor;
+using internal::EncodeCursor;
+using internal::ResolveLimit;
+
+// Serialises, per tenant, the statements that replace or upsert scores (fit commits and
+// incremental rescoring), and makes "highest fit id = last committed fit" hold: the fit's id is
+// drawn under this lock. Namespace 'CLW' next to the order-merge lock 'CLV'.
+constexpr const char* kTenantScoreLock =
+    "SELECT pg_advisory_xact_lock(4410456, ($1::bigint % 2147483647)::int)";
+
+// Per-connection staging table for scores, emptied at every commit or rollback.
+constexpr const char* kCreateScoreStage =
+    "CREATE TEMP TABLE IF NOT EXISTS clv_score_stage (LIKE customer_scores) "
+    "ON COMMIT DELETE ROWS";
+
+Status EnsureScoreStage(PgConn& c) {
+  if (c.score_staging_ready) return Status::Ok();
+  CLV_RETURN_IF_ERROR(c.Command(kCreateScoreStage));
+  c.score_staging_ready = true;
+  return Status::Ok();
 }
-Result<std::optional<Job>> PgAnalyticsStore::ClaimJob(std::string_view w, UnixMicros n, UnixMicros s) {
-  return Store::ClaimJob(w, n, s);
+
+std::string Cat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view p : parts) out += p;
+  return out;
 }
-Status PgAnalyticsStore::UpdateJobProgress(TenantId t, JobId j, std::string_view w, double p,
-                             std::string_view s, UnixMicros n) {
-  return Store::UpdateJobProgress(t, j, w, p, s, n);
+
+// Shortest round-trip text of a double; NaN is SQL NULL.
+Param PD(double v) {
+  if (std::isnan(v)) return std::nullopt;
+  if (std::isinf(v)) return std::string(v > 0 ? "Infinity" : "-Infinity");
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
 }
-Status PgAnalyticsStore::FinishJob(TenantId t, JobId j, std::string_view w, bool ok, std::string_view r,
-                     std::string_view e, UnixMicros n) {
-  return Store::FinishJob(t, j, w, ok, r, e, n);
+
+// Column access for the shared row readers (analytics_common.h).
+struct Row {
+  const PgResult& r;
+  int i;
+  std::int64_t Int(int c) const { return r.Int(i, c); }
+  double Double(int c) const {
+    if (r.IsNull(i, c)) return std::numeric_limits<double>::quiet_NaN();
+    return std::strtod(PQgetvalue(r.raw(), i, c), nullptr);  // "NaN", "Infinity" included
+  }
+  std::string Text(int c) const { return r.Text(i, c); }
+  bool IsNull(int c) const { return r.IsNull(i, c); }
+  bool Bool(int c) const { return r.View(i, c) == "t"; }
+};
+
+const std::string& JobSelect() {
+  static const std::string s = Cat({"SELECT ", internal::kJobColumns, " FROM jobs "});
+  return s;
 }
-Result<Job> PgAnalyticsStore::GetJob(TenantId t, JobId j) { return Store::GetJob(t, j); }
-Result<Page<Job>> PgAnalyticsStore::ListJobs(TenantId t, const ListJobsOptions& o) { return Store::ListJobs(t, o); }
-Result<std::unique_ptr<FitWriter>> PgAnalyticsStore::BeginFitWrite(TenantId t, const ModelFitRecord& f) {
-  return Store::BeginFitWrite(t, f);
+const std::string& FitSelect() {
+  static const std::string s =
+      Cat({"SELECT tenant_id, id, ", internal::kFitColumns, " FROM model_fits "});
+  return s;
 }
-Result<ModelFitRecord> PgAnalyticsStore::GetCurrentFit(TenantId t) { return Store::GetCurrentFit(t); }
-Result<ModelFitRecord> PgAnalyticsStore::GetFit(TenantId t, std::int64_t id) { return Store::GetFit(t, id); }
-Result<Page<ModelFitRecord>> PgAnalyticsStore::ListFits(TenantId t, const ListFitsOptions& o) {
-  return Store::ListFits(t, o);
+const std::string& ScoreSelect() {
+  static const std::string s =
+      Cat({"SELECT ", internal::kScoreColumns, ", ", internal::kScoreCustomerColumns,
+           " FROM customer_scores s JOIN customers c ON c.tenant_id = s.tenant_id "
+           "AND c.id = s.customer_id "});
+  return s;
 }
-Status PgAnalyticsStore::UpsertCustomerScores(TenantId t, std::span<const CustomerScore> s) {
-  return Store::UpsertCustomerScores(t, s);
+
+// COPY text format of one field.
+void AppendField(std::string& out, std::string_view v) {
+  for (char ch : v) {
+    switch (ch) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out.push_back(ch);
+    }
+  }
 }
-Result<ScoredCustomer> PgAnalyticsStore::GetCustomerScore(TenantId t, CustomerId c) {
-  return Store::GetCustomerScore(t, c);
+
+// One staged row: tenant_id, then kScoreColumns.
+void AppendScoreRow(std::string& out, TenantId tenant, const CustomerScore& s) {
+  char buf[64];
+  auto put_int = [&](std::int64_t v) {
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, end);
+  };
+  put_int(tenant.value);
+  internal::VisitScore(s, [&](int, auto v) {
+    out.push_back('\t');
+    using T = decltype(v);
+    if constexpr (std::is_same_v<T, double>) {
+      if (std::isnan(v)) {
+        out += "\\N";
+      } else if (std::isinf(v)) {
+        out += v > 0 ? "Infinity" : "-Infinity";
+      } else {
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        out.append(buf, end);
+      }
+    } else if constexpr (std::is_same_v<T, std::string_view>) {
+      AppendField(out, v);
+    } else {
+      put_int(v);
+    }
+  });
+  out.push_back('\n');
 }
-Result<Page<ScoredCustomer>> PgAnalyticsStore::ListCustomerScores(TenantId t, const ListScoresOptions& o) {
-  return Store::ListCustomerScores(t, o);
+
+const std::string& CopyScoresSql() {
+  static const std::string s =
+      Cat({"COPY clv_score_stage (tenant_id, ", internal::kScoreColumns, ") FROM STDIN"});
+  return s;
 }
-Result<std::vector<ScoreGroup>> PgAnalyticsStore::AggregateScores(TenantId t, ScoreGroupBy g) {
-  return Store::AggregateScores(t, g);
+
+// Staged columns as inserted into customer_scores; `fit` replaces fit_id with $2 when set.
+std::string StagedColumns(bool fit) {
+  std::string cols = internal::kScoreColumns;
+  if (fit) cols.replace(cols.find("fit_id"), 6, "$2::bigint");
+  return cols;
 }
-Result<std::vector<AnalysisRow>> PgAnalyticsStore::AnalysisRowsForCustomers(TenantId t,
-                                                              std::span<const CustomerId> c) {
-  return Store::AnalysisRowsForCustomers(t, c);
+
+// The first staged customer that is not in the tenant, as NotFound.
+Status CheckStagedCustomers(PgConn& c, TenantId tenant) {
+  CLV_ASSIGN_OR_RETURN(
+      PgResult r,
+      c.Exec("SELECT s.customer_id FROM clv_score_stage s WHERE NOT EXISTS "
+             "(SELECT 1 FROM customers c WHERE c.tenant_id = $1 AND c.id = s.customer_id) "
+             "ORDER BY s.customer_id LIMIT 1",
+             {P(tenant.value)}));
+  if (r.rows() > 0) return NotFound("customer " + r.Text(0, 0) + " not found");
+  return Status::Ok();
+}
+
+Status DuplicateAsInvalid(Status s) {
+  if (s.code() == StatusCode::kAlreadyExists)
+    return InvalidArgument("a customer appears twice in the fit's scores (" + s.message() + ")");
+  return s;
+}
+
+// Streams a fit's scores by COPY into the connection's staging table, then swaps them in with
+// set-based statements at Commit (see store.h FitWriter).
+class PgFitWriter final : public FitWriter {
+ public:
+  PgFitWriter(PgPool::Lease lease, TenantId tenant, ModelFitRecord fit)
+      : lease_(std::move(lease)), tenant_(tenant), fit_(std::move(fit)) {}
+  ~PgFitWriter() override { Abort(); }
+
+  Status Begin() {
+    // Outside the transaction: a rollback must not drop the table behind the flag.
+    Status s = EnsureScoreStage(*lease_);
+    if (s.ok()) s = lease_->Command("BEGIN");
+    if (!s.ok()) {
+      closed_ = true;
+      return s;
+    }
+    open_ = true;
+    s = lease_->Command("SET LOCAL work_mem = '128MB'");
+    if (s.ok()) {
+      auto r = lease_->Exec("SELECT 1 FROM tenants WHERE id = $1", {P(tenant_.value)});
+      if (!r.ok()) s = r.status();
+      else if (r->rows() == 0) s = NotFound("tenant not found");
+    }
+    if (s.ok()) s = lease_->CopyBegin(CopyScoresSql().c_str());
+    return s.ok() ? s : Fail(s);
+  }
+
+  Status Add(std::span<const CustomerScore> batch) override {
+    if (!open_) return FailedPrecondition("the fit write is no longer open");
+    Status s = internal::ValidateScores(batch, next_index_);
+    if (!s.ok()) return Fail(s);
+    buf_.clear();
+    for (const CustomerScore& score : batch) {
+      AppendScoreRow(buf_, tenant_, score);
+      if (buf_.size() > (1 << 20)) {
+        s = lease_->CopyPut(buf_);
+        if (!s.ok()) return Fail(s);
+        buf_.clear();
+      }
+    }
+    if (!buf_.empty()) s = lease_->CopyPut(buf_);
+    if (!s.ok()) return Fail(s);
+    next_index_ += static_cast<std::int64_t>(batch.size());
+    return Status::Ok();
+  }
+
+  Result<ModelFitRecord> Commit() override {
+    if (!open_) return FailedPrecondition("the fit write is no longer open");
+    Status s = lease_->CopyEnd();
+    if (s.ok()) s = Swap();
+    if (s.ok()) s = lease_->Command("COMMIT");
+    if (!s.ok()) return Fail(s);
+    open_ = false;
+    closed_ = true;
+    return fit_;
+  }
+
+  void Abort() override {
+    if (!open_) return;
+    lease_->AbandonCopy();
+    (void)lease_->Command("ROLLBACK");
+    open_ = false;
+    closed_ = true;
+  }
+
+ private:
+  Status Swap() {
+    PgConn& c = *lease_;
+    const std::vector<Param> tenant_only = {P(tenant_.value)};
+    CLV_RETURN_IF_ERROR(c.Exec(kTenantScoreLock, tenant_only).status());
+    CLV_RETURN_IF_ERROR(CheckStagedCustomers(c, tenant_));
+    static const std::string insert_fit =
+        Cat({"INSERT INTO model_fits (tenant_id, ", internal::kFitColumns,
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+             "$17, $18) RETURNING id"});
+    CLV_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Exec(insert_fit.c_str(),
+               {P(tenant_.value), fit_.job ? P(fit_.job->value) : Param(), P(fit_.created_at_us),
+                P(fit_.as_of_us), P(fit_.as_of_explicit ? "true" : "false"), P(fit_.currency),
+                P(fit_.model), P(internal::EncodeDoubles(fit_.model_params)),
+                P(internal::EncodeDoubles(fit_.gamma_gamma_params)), P(fit_.spend_model),
+                P(fit_.period), P(fit_.resolution), PD(fit_.horizon_periods),
+                P(std::int64_t{fit_.clv_months}), PD(fit_.discount_rate_monthly),
+                PD(fit_.margin), P(fit_.customers), P(fit_.report_json)}));
+    fit_.id = r.Int(0, 0);
+    CLV_RETURN_IF_ERROR(
+        c.Exec("DELETE FROM customer_scores WHERE tenant_id = $1", tenant_only).status());
+    static const std::string insert_scores =
+        Cat({"INSERT INTO customer_scores (tenant_id, ", internal::kScoreColumns,
+             ") SELECT $1, ", StagedColumns(/*fit=*/true), " FROM clv_score_stage"});
+    return DuplicateAsInvalid(
+        c.Exec(insert_scores.c_str(), {P(tenant_.value), P(fit_.id)}).status());
+  }
+
+  Status Fail(Status s) {
+    Abort();
+    return s;
+  }
+
+  PgPool::Lease lease_;
+  const TenantId tenant_;
+  ModelFitRecord fit_;
+  std::string buf_;
+  std::int64_t next_index_ = 0;
+  bool open_ = false;
+  bool closed_ = false;
+};
+
+// Runs `body` in a transaction on a pooled connection; commits on OK.
+template <typename Body>
+Status Txn(PgPool& pool, Body&& body) {
+  CLV_ASSIGN_OR_RETURN(PgPool::Lease c, pool.Acquire());
+  CLV_RETURN_IF_ERROR(c->Command("BEGIN"));
+  Status s = body(*c);
+  if (s.ok()) s = c->Command("COMMIT");
+  if (!s.ok()) (void)c->Command("ROLLBACK");
+  return s;
+}
+
+Result<PgResult> Query(PgPool& pool, const char* sql, const std::vector<Param>& params) {
+  CLV_ASSIGN_OR_RETURN(PgPool::Lease c, pool.Acquire());
+  return c->Exec(sql, params);
+}
+
+bool ChangedNothing(const PgResult& r) { return std::string_view(PQcmdTuples(r.raw())) == "0"; }
+
+Status JobNotHeld(PgConn& c, TenantId tenant, JobId job, std::string_view worker) {
+  CLV_ASSIGN_OR_RETURN(PgResult r, c.Exec("SELECT status, worker FROM jobs WHERE tenant_id = $1 "
+                                          "AND id = $2",
+                                          {P(tenant.value), P(job.value)}));
+  if (r.rows() == 0) return NotFound("job not found");
+  return FailedPrecondition("job " + std::to_string(job.value) + " is " + r.Text(0, 0) +
+                            (r.View(0, 1).empty() ? "" : " under worker '" + r.Text(0, 1) + "'") +
+                            ", not running under '" + std::string(worker) + "'");
+}
+
+template <typename T, typename Read>
+Result<Page<T>> DescendingPage(PgPool& pool, const std::string& sql, TenantId tenant,
+                               const std::string& cursor, int requested_limit, Read&& read,
+                               std::int64_t (*id_of)(const T&)) {
+  CLV_ASSIGN_OR_RETURN(int limit, ResolveLimit(requested_limit));
+  CLV_ASSIGN_OR_RETURN(std::int64_t before, DecodeDescendingCursor(cursor));
+  CLV_ASSIGN_OR_RETURN(PgResult r, Query(pool, sql.c_str(),
+                                         {P(tenant.value), P(before), P(std::int64_t{limit} + 1)}));
+  Page<T> page;
+  for (int i = 0; i < r.rows(); ++i) {
+    CLV_ASSIGN_OR_RETURN(T item, read(Row{r, i}));
+    page.items.push_back(std::move(item));
+  }
+  if (page.items.size() > static_cast<std::size_t>(limit)) {
+    page.items.pop_back();
+    page.next_cursor = EncodeCursor(id_of(page.items.back()));
+  }
+  return page;
+}
+
+}  // namespace
+
+// ---- Jobs ---------------------------------------------------------------------------------------
+
+Result<EnqueuedJob> PgAnalyticsStore::EnqueueJob(TenantId tenant, std::string_view kind,
+                                                 std::string_view params_json,
+                                                 std::optional<UserId> created_by,
+                                                 UnixMicros now) {
+  CLV_RETURN_IF_ERROR(internal::ValidateJobKind(kind));
+  static const std::string insert = Cat(
+      {"INSERT INTO jobs (tenant_id, kind, status, params, created_by, created_at) "
+       "SELECT $1, $2, 'queued', $3, $4, $5 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $1) "
+       "ON CONFLICT (tenant_id, kind) WHERE status IN ('queued', 'running') DO NOTHING "
+       "RETURNING ",
+       internal::kJobColumns});
+  static const std::string active =
+      JobSelect() + "WHERE tenant_id = $1 AND kind = $2 AND status IN ('queued', 'running')";
+  CLV_ASSIGN_OR_RETURN(PgPool::Lease c, analytics_pool().Acquire());
+  // The unique partial index decides between concurrent enqueuers; the loser reads the winner's
+  // job. If that job finished in between, try again (bounded: each round needs a new finisher).
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    CLV_ASSIGN_OR_RETURN(
+        PgResult r, c->Exec(insert.c_str(), {P(tenant.value), P(kind), P(params_json),
+                                             created_by ? P(created_by->value) : Param(), P(now)}));
+    if (r.rows() == 1) {
+      CLV_ASSIGN_OR_RETURN(Job job, internal::ReadJob(Row{r, 0}));
+      return EnqueuedJob{std::move(job), true};
+    }
+    CLV_ASSIGN_OR_RETURN(PgResult a, c->Exec(active.c_str(), {P(tenant.value), P(kind)}));
+    if (a.rows() == 1) {
+      CLV_ASSIGN_OR_RETURN(Job job, internal::ReadJob(Row{a, 0}));
+      return EnqueuedJob{std::move(job), false};
+    }
+    CLV_ASSIGN_OR_RETURN(PgResult t, c->Exec("SELECT 1 FROM tenants WHERE id = $1",
+                                             {P(tenant.value)}));
+    if (t.rows() == 0) return NotFound("tenant not found");
+  }
+  return Unavailable("jobs of this kind keep finishing while enqueueing; retry");
+}
+
+Result<std::optional<Job>> PgAnalyticsStore::ClaimJob(std::string_view worker, UnixMicros now,
+                                                      UnixMicros stale_before) {
+  if (worker.empty()) return InvalidArgument("worker name is empty");
+  // SKIP LOCKED: a job another instance is claiming right now is passed over, not waited for,
+  // and the row lock plus the re-check of the WHERE clause under it mean no job is claimed twice.
+  static const std::string claim = Cat(
+      {"UPDATE jobs j SET status = 'running', worker = $1, started_at = $2, heartbeat_at = $2, "
+       "attempts = j.attempts + 1, progress = 0, stage = '' "
+       "FROM (SELECT tenant_id AS t, id AS i FROM jobs "
+       "      WHERE status IN ('queued', 'running') AND (status = 'queued' OR heartbeat_at < $3) "
+       "      ORDER BY created_at, tenant_id, id LIMIT 1 FOR UPDATE SKIP LOCKED) c "
+       "WHERE j.tenant_id = c.t AND j.id = c.i RETURNING ",
+       internal::kJobColumns});
+  CLV_ASSIGN_OR_RETURN(PgResult r,
+                       Query(analytics_pool(), claim.c_str(), {P(worker), P(now), P(stale_before)}));
+  if (r.rows() == 0) return std::optional<Job>();
+  CLV_ASSIGN_OR_RETURN(Job job, internal::ReadJob(Row{r, 0}));
+  return std::optional<Job>(std::move(job));
+}
+
+Status PgAnalyticsStore::UpdateJobProgress(TenantId tenant, JobId job, std::string_view worker,
+                                           double progress, std::string_view stage,
+                                           UnixMicros now) {
+  CLV_RETURN_IF_ERROR(internal::ValidateProgress(progress));
+  return Txn(analytics_pool(), [&](PgConn& c) -> Status {
+    CLV_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Exec("UPDATE jobs SET progress = $4, stage = $5, heartbeat_at = $6 "
+               "WHERE tenant_id = $1 AND id = $2 AND status = 'running' AND worker = $3",
+               {P(tenant.value), P(job.value), P(worker), PD(progress), P(stage), P(now)}));
+    return ChangedNothing(r) ? JobNotHeld(c, tenant, job, worker) : Status::Ok();
+  });
+}
+
+Status PgAnalyticsStore::FinishJob(TenantId tenant, JobId job, std::string_view worker,
+                                   bool succeeded, std::string_view result_json,
+                                   std::string_view error, UnixMicros now) {
+  return Txn(analytics_pool(), [&](PgConn& c) -> Status {
+    CLV_ASSIGN_OR_RETURN(
+        PgResult r,
+        c.Exec("UPDATE jobs SET status = $4, result = $5, error = $6, finished_at = $7, "
+               "heartbeat_at = $7, "
+               "progress = CASE WHEN $4 = 'succeeded' THEN 1 ELSE progress END "
+               "WHERE tenant_id = $1 AND id = $2 AND status = 'running' AND worker = $3",
+               {P(tenant.value), P(job.value), P(worker),
+                P(JobStatusName(succeeded ? JobStatus::kSucceeded : JobStatus::kFailed)),
+                P(succeeded ? result_json : std::string_view()),
+                P(succeeded ? std::string_view() : error), P(now)}));
+    return ChangedNothing(r) ? JobNotHeld(c, tenant, job, worker) : Status::Ok();
+  });
+}
+
+Result<Job> PgAnalyticsStore::GetJob(TenantId tenant, JobId job) {
+  static const std::string sql = JobSelect() + "WHERE tenant_id = $1 AND id = $2";
+  CLV_ASSIGN_OR_RETURN(PgResult r,
+                       Query(analytics_pool(), sql.c_str(), {P(tenant.value), P(job.value)}));
+  if (r.rows() == 0) return NotFound("job not found");
+  return internal::ReadJob(Row{r, 0});
+}
+
+Result<Page<Job>> PgAnalyticsStore::ListJobs(TenantId tenant, const ListJobsOptions& options) {
+  static const std::string sql =
+      JobSelect() + "WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
+  return DescendingPage<Job>(
+      analytics_pool(), sql, tenant, options.cursor, options.limit,
+      [](const Row& row) { return internal::ReadJob(row); },
+      +[](const Job& j) { return j.id.value; });
+}
+
+// ---- Model fits ---------------------------------------------------------------------------------
+
+Result<std::unique_ptr<FitWriter>> PgAnalyticsStore::BeginFitWrite(TenantId tenant,
+                                                                   const ModelFitRecord& fit) {
+  CLV_RETURN_IF_ERROR(internal::ValidateFit(tenant, fit));
+  CLV_ASSIGN_OR_RETURN(PgPool::Lease c, analytics_pool().Acquire());
+  auto writer = std::make_unique<PgFitWriter>(std::move(c), tenant, fit);
+  CLV_RETURN_IF_ERROR(writer->Begin());
+  return std::unique_ptr<FitWriter>(std::move(writer));
+}
+
+Result<ModelFitRecord> PgAnalyticsStore::GetCurrentFit(TenantId tenant) {
+  static const std::string sql = FitSelect() + "WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1";
+  CLV_ASSIGN_OR_RETURN(PgResult r, Query(analytics_pool(), sql.c_str(), {P(tenant.value)}));
+  if (r.rows() == 0) return NotFound("no model fit yet");
+  return internal::ReadFit(Row{r, 0});
+}
+
+Result<ModelFitRecord> PgAnalyticsStore::GetFit(TenantId tenant, std::int64_t fit_id) {
+  static const std::string sql = FitSelect() + "WHERE tenant_id = $1 AND id = $2";
+  CLV_ASSIGN_OR_RETURN(PgResult r,
+                       Query(analytics_pool(), sql.c_str(), {P(tenant.value), P(fit_id)}));
+  if (r.rows() == 0) return NotFound("model fit not found");
+  return internal::ReadFit(Row{r, 0});
+}
+
+Result<Page<ModelFitRecord>> PgAnalyticsStore::ListFits(TenantId tenant,
+                                                        const ListFitsOptions& options) {
+  static const std::string sql =
+      FitSelect() + "WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
+  return DescendingPage<ModelFitRecord>(
+      analytics_pool(), sql, tenant, options.cursor, options.limit,
+      [](const Row& row) { return internal::ReadFit(row); },
+      +[](const ModelFitRecord& f) { return f.id; });
+}
+
+// ---- Customer scores ----------------------------------------------------------------------------
+
+Status PgAnalyticsStore::UpsertCustomerScores(TenantId tenant,
+                                              std::span<const CustomerScore> scores) {
+  CLV_RETURN_IF_ERROR(internal::ValidateScores(scores, 0));
+  if (scores.empty()) return Status::Ok();
+  CLV_ASSIGN_OR_RETURN(PgPool::Lease c, analytics_pool().Acquire());
+  CLV_RETURN_IF_ERROR(EnsureScoreStage(*c));
+  CLV_RETURN_IF_ERROR(c->Command("BEGIN"));
+  Status s = [&]() -> Status {
+    CLV_RETURN_IF_ERROR(c->CopyBegin(CopyScoresSql().c_str()));
+    std::string buf;
+    for (const CustomerScore& score : scores) AppendScoreRow(buf, tenant, score);
+    Status put = c->CopyPut(buf);
+    if (!put.ok()) {
+      c->AbandonCopy();
+      return put;
+    }
+    CLV_RETURN_IF_ERROR(c->CopyEnd());
+    const std::vector<Param> tenant_only = {P(tenant.value)};
+    CLV_RETURN_IF_ERROR(c->Exec(kTenantScoreLock, tenant_only).status());
+    CLV_RETURN_IF_ERROR(CheckStagedCustomers(*c, tenant));
+    static const std::string upsert = [] {
+      std::string sql = Cat({"INSERT INTO customer_scores (tenant_id, ", internal::kScoreColumns,
+                             ") SELECT $1, ", internal::kScoreColumns,
+                             " FROM clv_score_stage "
+                             "ON CONFLICT (tenant_id, customer_id) DO UPDATE SET "});
+      std::string_view cols = internal::kScoreColumns;
+      bool first = true;
+      while (!cols.empty()) {
+        std::size_t comma = cols.find(',');
+        std::string_view col = cols.substr(0, comma);
+        cols = comma == std::string_view::npos ? std::string_view() : cols.substr(comma + 1);
+        while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
+        if (col == "customer_id") continue;
+        if (!first) sql += ", ";
+        first = false;
+        sql += Cat({col, " = excluded.", col});
+      }
+      return sql;
+    }();
+    return c->Exec(upsert.c_str(), tenant_only).status();
+  }();
+  if (s.ok()) s = c->Command("COMMIT");
+  if (!s.ok()) (void)c->Command("ROLLBACK");
+  return s;
+}
+
+Result<ScoredCustomer> PgAnalyticsStore::GetCustomerScore(TenantId tenant, CustomerId customer) {
+  static const std::string sql = ScoreSelect() + "WHERE s.tenant_id = $1 AND s.customer_id = $2";
+  CLV_ASSIGN_OR_RETURN(PgResult r, Query(analytics_pool(), sql.c_str(),
+                                         {P(tenant.value), P(customer.value)}));
+  if (r.rows() == 0) return NotFound("customer has no score");
+  return ScoredCustomer{internal::ReadScoreCustomer(Row{r, 0}, internal::kScoreColumnCount),
+                        internal::ReadScore(Row{r, 0}, 0)};
+}
+
+Result<Page<ScoredCustomer>> PgAnalyticsStore::ListCustomerScores(
+    TenantId tenant, const ListScoresOptions& options) {
+  CLV_ASSIGN_OR_RETURN(int limit, ResolveLimit(options.limit));
+  CLV_ASSIGN_OR_RETURN(std::optional<internal::ScoreCursor> cursor,
+                       internal::DecodeScoreCursor(options));
+  const bool int_key = internal::ScoreSortIsInteger(options.sort);
+  // The column name comes from a fixed table (never from input); values are parameters.
+  const std::string k = std::string("s.") + internal::ScoreSortColumn(options.sort);
+  const char* dir = options.descending ? " DESC" : " ASC";
+  std::string sql = ScoreSelect() +
+                    "WHERE s.tenant_id = $1 AND ($2::text IS NULL OR s.segment = $2) "
+                    "AND ($3::text IS NULL OR s.churn_risk = $3) "
+                    "AND ($4::text IS NULL OR s.clv_tier = $4) ";
+  std::vector<Param> params = {P(tenant.value),
+                               options.segment ? P(*options.segment) : Param(),
+                               options.churn_risk ? P(*options.churn_risk) : Param(),
+                               options.clv_tier ? P(*options.clv_tier) : Param(),
+                               P(std::int64_t{limit} + 1)};
+  if (cursor) {
+    // A row comparison on (key, customer) is one index range in PostgreSQL.
+    sql += Cat({"AND (", k, ", s.customer_id) ", options.descending ? "<" : ">", " ($6::",
+                int_key ? "bigint" : "double precision", ", $7::bigint) "});
+    params.push_back(int_key ? P(cursor->int_key) : PD(cursor->double_key));
+    params.push_back(P(cursor->customer));
+  }
+  sql += Cat({"ORDER BY ", k, dir, ", s.customer_id", dir, " LIMIT $5"});
+  CLV_ASSIGN_OR_RETURN(PgResult r, Query(analytics_pool(), sql.c_str(), params));
+  Page<ScoredCustomer> page;
+  for (int i = 0; i < r.rows(); ++i) {
+    page.items.push_back(
+        ScoredCustomer{internal::ReadScoreCustomer(Row{r, i}, internal::kScoreColumnCount),
+                       internal::ReadScore(Row{r, i}, 0)});
+  }
+  if (page.items.size() > static_cast<std::size_t>(limit)) {
+    page.items.pop_back();
+    page.next_cursor = internal::EncodeScoreCursor(options, page.items.back().score);
+  }
+  return page;
+}
+
+Result<std::vector<ScoreGroup>> PgAnalyticsStore::AggregateScores(TenantId tenant,
+                                                                  ScoreGroupBy group_by) {
+  const char* col = internal::ScoreGroupColumn(group_by);
+  // COLLATE "C": byte order, as SQLite, whatever the database's collation.
+  const std::string sql =
+      Cat({"SELECT ", col,
+           ", count(*), sum(historical_clv_minor), sum(predicted_clv_minor), "
+           "sum(value_at_risk_minor) FROM customer_scores WHERE tenant_id = $1 GROUP BY ",
+           col, " ORDER BY ", col, " COLLATE \"C\""});
+  CLV_ASSIGN_OR_RETURN(PgResult r, Query(analytics_pool(), sql.c_str(), {P(tenant.value)}));
+  std::vector<ScoreGroup> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    Row row{r, i};
+    out.push_back(ScoreGroup{row.Text(0), row.Int(1), row.Int(2), row.Double(3), row.Double(4)});
+  }
+  return out;
+}
+
+Result<std::vector<AnalysisRow>> PgAnalyticsStore::AnalysisRowsForCustomers(
+    TenantId tenant, std::span<const CustomerId> customers) {
+  std::vector<AnalysisRow> out;
+  if (customers.empty()) return out;
+  std::string ids = "{";
+  for (std::size_t i = 0; i < customers.size(); ++i) {
+    if (i) ids += ',';
+    ids += std::to_string(customers[i].value);
+  }
+  ids += '}';
+  CLV_ASSIGN_OR_RETURN(
+      PgResult r,
+      Query(analytics_pool(),
+            "SELECT customer_id, placed_at, "
+            "CASE WHEN kind = 'refund' THEN -total_minor ELSE total_minor END, currency "
+            "FROM orders WHERE tenant_id = $1 AND customer_id = ANY ($2::bigint[]) "
+            "AND status <> 'cancelled' ORDER BY customer_id, placed_at, id",
+            {P(tenant.value), P(ids)}));
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back(AnalysisRow{CustomerId{r.Int(i, 0)}, r.Int(i, 1), r.Int(i, 2), r.Text(i, 3)});
+  return out;
 }
 
 }  // namespace clv::storage::postgres

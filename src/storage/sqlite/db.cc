@@ -93,12 +93,17 @@ Query& Query::Bind(int index, std::int64_t value) {
   return *this;
 }
 Query& Query::Bind(int index, std::string_view value) {
-  if (stmt_) sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
-                               SQLITE_STATIC);
+  // An empty view may have a null data(), which SQLite would bind as NULL, not ''.
+  if (stmt_) sqlite3_bind_text(stmt_, index, value.data() ? value.data() : "",
+                               static_cast<int>(value.size()), SQLITE_STATIC);
   return *this;
 }
 Query& Query::Bind(int index, std::optional<std::int64_t> value) {
   return value ? Bind(index, *value) : BindNull(index);
+}
+Query& Query::BindDouble(int index, double value) {
+  if (stmt_) sqlite3_bind_double(stmt_, index, value);
+  return *this;
 }
 Query& Query::BindNull(int index) {
   if (stmt_) sqlite3_bind_null(stmt_, index);

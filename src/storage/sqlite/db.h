@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,8 @@ class Query {
   Query& Bind(int index, std::string_view value);
   Query& Bind(int index, std::optional<std::int64_t> value);
   Query& BindNull(int index);
+  // NaN binds as NULL (SQLite's own rule, stated here because readers rely on it).
+  Query& BindDouble(int index, double value);
 
   // true when a row is available, false when done.
   Result<bool> Step();
@@ -68,6 +71,11 @@ class Query {
 
   std::int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  // NULL reads as NaN.
+  double Double(int col) const {
+    return IsNull(col) ? std::numeric_limits<double>::quiet_NaN()
+                       : sqlite3_column_double(stmt_, col);
+  }
   std::string Text(int col) const;
   std::string_view TextView(int col) const;
 

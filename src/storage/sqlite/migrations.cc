@@ -93,6 +93,105 @@ CREATE TABLE audit_log (
   PRIMARY KEY (tenant_id, id)
 ) WITHOUT ROWID;
 )sql"},
+    {2, "jobs, model fits, customer scores", R"sql(
+CREATE TABLE jobs (
+  tenant_id     INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  id            INTEGER NOT NULL,
+  kind          TEXT    NOT NULL,
+  status        TEXT    NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+  params        TEXT    NOT NULL,           -- JSON
+  created_by    INTEGER,                   -- no foreign key: the job outlives the user
+  progress      REAL       NOT NULL DEFAULT 0,
+  stage         TEXT    NOT NULL DEFAULT '',
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  worker        TEXT    NOT NULL DEFAULT '',
+  error         TEXT    NOT NULL DEFAULT '',
+  result        TEXT    NOT NULL DEFAULT '',  -- JSON when succeeded
+  created_at    INTEGER NOT NULL,
+  started_at    INTEGER,
+  heartbeat_at  INTEGER,
+  finished_at   INTEGER,
+  PRIMARY KEY (tenant_id, id)
+) WITHOUT ROWID;
+-- At most one active job of a kind per tenant (EnqueueJob relies on it under concurrency).
+CREATE UNIQUE INDEX jobs_one_active ON jobs (tenant_id, kind)
+  WHERE status IN ('queued', 'running');
+-- The claim query's scan: only active jobs, oldest first (the one table read across tenants).
+CREATE INDEX jobs_claimable ON jobs (created_at, tenant_id, id)
+  WHERE status IN ('queued', 'running');
+
+CREATE TABLE model_fits (
+  tenant_id              INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  id                     INTEGER NOT NULL,
+  job_id                 INTEGER,
+  created_at             INTEGER NOT NULL,
+  as_of                  INTEGER NOT NULL,
+  as_of_explicit         INTEGER NOT NULL,
+  currency               TEXT    NOT NULL,
+  model                  TEXT    NOT NULL,
+  model_params           TEXT    NOT NULL,  -- decimals separated by ',' (see analytics_common.h)
+  gamma_gamma_params     TEXT    NOT NULL,
+  spend_model            TEXT    NOT NULL,
+  period                 TEXT    NOT NULL,
+  resolution             TEXT    NOT NULL,
+  horizon_periods        REAL,              -- NULL stands for NaN in every float column
+  clv_months             INTEGER NOT NULL,
+  discount_rate_monthly  REAL,
+  margin                 REAL,
+  customers              INTEGER NOT NULL,
+  report                 TEXT    NOT NULL,  -- JSON
+  PRIMARY KEY (tenant_id, id)
+) WITHOUT ROWID;
+
+-- The current scores: one row per scored customer, replaced wholesale by each fit and per
+-- customer by incremental rescoring. No foreign keys (checked by the writes themselves; a
+-- per-row check would dominate a million-row fit write).
+CREATE TABLE customer_scores (
+  tenant_id                   INTEGER NOT NULL,
+  customer_id                 INTEGER NOT NULL,
+  fit_id                      INTEGER NOT NULL,
+  frequency                   REAL,
+  recency                     REAL,
+  age                         REAL,
+  monetary                    REAL,
+  orders                      INTEGER NOT NULL,
+  first_order_day             INTEGER NOT NULL,
+  last_order_day              INTEGER NOT NULL,
+  historical_clv_minor        INTEGER NOT NULL,
+  p_alive                     REAL NOT NULL,
+  expected_purchases_30d      REAL,
+  expected_purchases_90d      REAL,
+  expected_purchases_365d     REAL NOT NULL,
+  expected_purchases_horizon  REAL,
+  expected_spend_minor        REAL,
+  predicted_clv_minor         REAL NOT NULL,
+  clv_lower_minor             REAL,          -- NULL: no interval (NaN)
+  clv_upper_minor             REAL,
+  churn_risk                  TEXT    NOT NULL,
+  value_at_risk_minor         REAL NOT NULL,
+  rfm_recency                 INTEGER NOT NULL,
+  rfm_frequency               INTEGER NOT NULL,
+  rfm_monetary                INTEGER NOT NULL,
+  segment                     TEXT    NOT NULL,
+  clv_tier                    TEXT    NOT NULL,
+  expected_next_order_day     INTEGER NOT NULL,
+  updated_at                  INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, customer_id)
+) WITHOUT ROWID;
+-- One index per list sort: (tenant, key, customer) serves both directions and the keyset
+-- cursor (key, customer) without sorting; filters are applied while walking the index.
+CREATE INDEX customer_scores_predicted_clv
+  ON customer_scores (tenant_id, predicted_clv_minor, customer_id);
+CREATE INDEX customer_scores_historical_clv
+  ON customer_scores (tenant_id, historical_clv_minor, customer_id);
+CREATE INDEX customer_scores_p_alive ON customer_scores (tenant_id, p_alive, customer_id);
+CREATE INDEX customer_scores_expected_purchases_365d
+  ON customer_scores (tenant_id, expected_purchases_365d, customer_id);
+CREATE INDEX customer_scores_value_at_risk
+  ON customer_scores (tenant_id, value_at_risk_minor, customer_id);
+CREATE INDEX customer_scores_last_order
+  ON customer_scores (tenant_id, last_order_day, customer_id);
+)sql"},
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
