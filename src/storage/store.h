@@ -229,7 +229,9 @@ struct ListFitsOptions {  // newest first
 
 // A customer's scores under a fit (the current scores of that customer). Amounts in minor units
 // of the fit's currency; days are UTC day numbers (days since 1970-01-01), -1 for "none";
-// frequency/recency/age in the fit's model unit.
+// frequency/recency/age in the fit's model unit. The sort keys (predicted_clv_minor, p_alive,
+// expected_purchases_365d, value_at_risk_minor) must be finite; every other double may be NaN
+// and reads back as NaN (stored as NULL).
 struct CustomerScore {
   CustomerId customer;
   std::int64_t fit_id = 0;
@@ -290,7 +292,10 @@ struct ScoreGroup {
 // bounded by the batch), Commit() makes the fit current and replaces every score of the tenant
 // at once (customers not in the new fit lose their scores); Abort() or destruction without
 // Commit discards everything. Not thread-safe. Errors abort (later calls FailedPrecondition).
-// Commit returns the stored record (id assigned).
+// Commit returns the stored record (id assigned). The scores' fit_id is set to the new fit's id
+// whatever the caller put there. Errors: a customer not in the tenant is NotFound (at Add or at
+// Commit); a customer given twice, a non-finite sort key or an empty key is InvalidArgument
+// (also for UpsertCustomerScores).
 class FitWriter {
  public:
   virtual ~FitWriter() = default;
@@ -392,54 +397,56 @@ class Store {
   virtual Status StreamOrdersForAnalysis(
       TenantId tenant, const std::function<Status(const AnalysisRow&)>& sink) = 0;
 
-  // TRANSITIONAL (lead, 2026-11-26): the analytics calls below are being implemented on both
-  // backends; until then the defaults in store.cc answer Unimplemented. They become pure.
   // ---- Jobs ----------------------------------------------------------------------------------
   // Queues a job unless one of that kind is already active (queued or running) for the tenant,
   // in which case that one is returned with created = false. InvalidArgument for an empty kind.
   virtual Result<EnqueuedJob> EnqueueJob(TenantId tenant, std::string_view kind,
                                          std::string_view params_json,
-                                         std::optional<UserId> created_by, UnixMicros now);
+                                         std::optional<UserId> created_by, UnixMicros now) = 0;
   // Claims the oldest claimable job of any tenant for `worker`: queued, or running with
   // heartbeat_at < stale_before (its worker died). Sets running, worker, started_at = heartbeat_at
-  // = now, attempts + 1. Two workers never claim the same job (PostgreSQL: FOR UPDATE SKIP
+  // = now, attempts + 1, and restarts progress (0) and stage (""). Oldest = created_at, then
+  // tenant and id. InvalidArgument for an empty worker. Two workers never claim the same job (PostgreSQL: FOR UPDATE SKIP
   // LOCKED; SQLite: the write lock). nullopt when there is nothing to do.
   virtual Result<std::optional<Job>> ClaimJob(std::string_view worker, UnixMicros now,
-                                              UnixMicros stale_before);
+                                              UnixMicros stale_before) = 0;
   // Heartbeat with progress. FailedPrecondition when the job is no longer running under
   // `worker` (it was reclaimed after a stall, or finished): the caller must stop working on it.
   virtual Status UpdateJobProgress(TenantId tenant, JobId job, std::string_view worker,
-                                   double progress, std::string_view stage, UnixMicros now);
-  // Finishes a running job held by `worker`: succeeded with result_json, or failed with error.
+                                   double progress, std::string_view stage, UnixMicros now) = 0;
+  // Finishes a running job held by `worker`: succeeded with result_json (progress becomes 1), or
+  // failed with error.
   // FailedPrecondition as for UpdateJobProgress.
   virtual Status FinishJob(TenantId tenant, JobId job, std::string_view worker, bool succeeded,
                            std::string_view result_json, std::string_view error,
-                           UnixMicros now);
-  virtual Result<Job> GetJob(TenantId tenant, JobId job);  // NotFound
-  virtual Result<Page<Job>> ListJobs(TenantId tenant, const ListJobsOptions& options);  // newest first
+                           UnixMicros now) = 0;
+  virtual Result<Job> GetJob(TenantId tenant, JobId job) = 0;  // NotFound
+  // Newest first.
+  virtual Result<Page<Job>> ListJobs(TenantId tenant, const ListJobsOptions& options) = 0;
 
   // ---- Model fits and customer scores --------------------------------------------------------
   // Starts writing a new fit (see FitWriter). `fit.id` is ignored (assigned at Commit);
   // `fit.tenant` must equal `tenant`. SQLite holds the write lock until Commit/Abort.
   virtual Result<std::unique_ptr<FitWriter>> BeginFitWrite(TenantId tenant,
-                                                           const ModelFitRecord& fit);
-  virtual Result<ModelFitRecord> GetCurrentFit(TenantId tenant);  // NotFound: none yet
-  virtual Result<ModelFitRecord> GetFit(TenantId tenant, std::int64_t fit_id);  // NotFound
+                                                           const ModelFitRecord& fit) = 0;
+  virtual Result<ModelFitRecord> GetCurrentFit(TenantId tenant) = 0;  // NotFound: none yet
+  virtual Result<ModelFitRecord> GetFit(TenantId tenant, std::int64_t fit_id) = 0;  // NotFound
   virtual Result<Page<ModelFitRecord>> ListFits(TenantId tenant,
-                                                const ListFitsOptions& options);
+                                                const ListFitsOptions& options) = 0;
   // Inserts or replaces the scores of single customers (incremental rescoring after new orders),
   // all-or-nothing. NotFound when a customer is not in the tenant.
-  virtual Status UpsertCustomerScores(TenantId tenant, std::span<const CustomerScore> scores);
-  virtual Result<ScoredCustomer> GetCustomerScore(TenantId tenant, CustomerId customer);  // NotFound
+  virtual Status UpsertCustomerScores(TenantId tenant, std::span<const CustomerScore> scores) = 0;
+  // NotFound when the customer has no score (or is not in the tenant).
+  virtual Result<ScoredCustomer> GetCustomerScore(TenantId tenant, CustomerId customer) = 0;
   virtual Result<Page<ScoredCustomer>> ListCustomerScores(TenantId tenant,
-                                                          const ListScoresOptions& options);
+                                                          const ListScoresOptions& options) = 0;
   // Aggregates over the tenant's current scores, groups ascending by key (only non-empty groups).
   virtual Result<std::vector<ScoreGroup>> AggregateScores(TenantId tenant,
-                                                          ScoreGroupBy group_by);
+                                                          ScoreGroupBy group_by) = 0;
   // The cash flows (as StreamOrdersForAnalysis) of some customers, for incremental rescoring;
   // ordered by customer, placed_at, order id. Unknown customers contribute nothing.
   virtual Result<std::vector<AnalysisRow>> AnalysisRowsForCustomers(
-      TenantId tenant, std::span<const CustomerId> customers);
+      TenantId tenant, std::span<const CustomerId> customers) = 0;
 
   // ---- Audit log ---------------------------------------------------------------------------
   // detail_json must be a JSON document (not validated here; the caller builds it).
