@@ -29,7 +29,7 @@ struct FitFlags {
   int fit_periods = 0;  // sBG: periods of the series to fit on (0 = all)
 };
 
-constexpr std::string_view kCommand = "fit";
+constexpr std::string_view kFitCommand = "fit";
 
 FitOutput NewOutput(const FitFlags& flags, const ingest::ModelInput& input,
                     std::string_view default_period) {
@@ -154,12 +154,12 @@ int RunFit(const FitFlags& flags) {
   Result<FitOutput> fit = flags.model == "bgbb"  ? FitBgBbModel(flags)
                           : flags.model == "sbg" ? FitSbgModel(flags)
                                                  : FitCustomerModel(flags);
-  if (!fit.ok()) return ReportStatus(kCommand, fit.status());
+  if (!fit.ok()) return ReportStatus(kFitCommand, fit.status());
   const std::string text = flags.format == "json" ? FitToJson(*fit) : FitToTable(*fit);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
   if (!fit->mle.report.converged) {
-    PrintError(kCommand, "the fit did not converge: " + fit->mle.report.message);
+    PrintError(kFitCommand, "the fit did not converge: " + fit->mle.report.message);
     return kExitFailure;
   }
   return kExitOk;

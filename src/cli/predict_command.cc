@@ -33,7 +33,7 @@
 namespace clv::cli {
 namespace {
 
-constexpr std::string_view kCommand = "predict";
+constexpr std::string_view kPredictCommand = "predict";
 
 struct PredictFlags {
   InputFlags input;
@@ -166,10 +166,10 @@ Status Predict(const PredictFlags& flags) {
 int RunPredict(const PredictFlags& flags) {
   Status status = Predict(flags);
   if (!status.ok() && status.code() == StatusCode::kFailedPrecondition) {
-    PrintError(kCommand, status.message());
+    PrintError(kPredictCommand, status.message());
     return kExitFailure;
   }
-  return ReportStatus(kCommand, status);
+  return ReportStatus(kPredictCommand, status);
 }
 
 CommandRunner SetupPredict(CLI::App& cmd) {
