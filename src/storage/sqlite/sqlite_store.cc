@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <limits>
 #include <memory>
 #include <unordered_map>
 #include <mutex>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -114,6 +116,17 @@ constexpr const char* kApplyCustomerDelta =
     "last_order_at = max(coalesce(last_order_at, ?5), coalesce(?5, last_order_at)), "
     "email = CASE WHEN ?6 <> '' THEN ?6 ELSE email END "
     "WHERE tenant_id = ?1 AND id = ?2";
+// A customer created by an import, written once with its final aggregates (Flush).
+constexpr const char* kInsertCustomerWithAggregates =
+    "INSERT INTO customers (tenant_id, id, source, external_id, email, first_order_at, "
+    "last_order_at, order_count, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+// Exact aggregates of one customer from the orders written so far (a customer whose row is
+// not written yet).
+constexpr const char* kCustomerAggregates =
+    "SELECT count(*), min(placed_at), max(placed_at) FROM orders "
+    "WHERE tenant_id = ?1 AND customer_id = ?2 AND kind = 'order' AND status <> 'cancelled'";
+constexpr const char* kTenantHasCustomers =
+    "SELECT EXISTS (SELECT 1 FROM customers WHERE tenant_id = ?1)";
 // Exact aggregates of one customer, after an order moved away or changed.
 constexpr const char* kRecomputeCustomer =
     "UPDATE customers SET (order_count, first_order_at, last_order_at) = "
@@ -205,10 +218,16 @@ Result<Order> ReadOrder(const Query& q) {
 // customer UPDATE per order. When an order changes or moves, the customer's aggregates are
 // recomputed exactly from the orders table (which always holds every order written so far),
 // and its pending aggregate delta is dropped.
+// Bulk mode (the importer, which runs with foreign-key checks off): customers new to the
+// database get their id at once but their row only in Flush(), written once with its final
+// aggregates (one b-tree insert instead of an insert plus an update); and while the tenant had
+// no customers before the write and the cache was never emptied, a cache miss is known to be a
+// new customer, so no lookup is made. Bulk mode also tracks known orders seen in this write, to
+// catch duplicates across batches (UpsertOrders rules them out before writing).
 class OrderWriter {
  public:
-  OrderWriter(Db& db, TenantId tenant, UnixMicros now, bool track_seen)
-      : db_(db), tenant_(tenant.value), now_(now), track_seen_(track_seen) {}
+  OrderWriter(Db& db, TenantId tenant, UnixMicros now, bool bulk)
+      : db_(db), tenant_(tenant.value), now_(now), bulk_(bulk) {}
 
   Status Begin() {
     {
@@ -220,6 +239,11 @@ class OrderWriter {
     CLV_ASSIGN_OR_RETURN(next_customer_id_, QueryInt(db_, kNextCustomerId, tenant_));
     CLV_ASSIGN_OR_RETURN(next_order_id_, QueryInt(db_, kNextOrderId, tenant_));
     first_new_order_id_ = next_order_id_;
+    if (bulk_) {
+      CLV_ASSIGN_OR_RETURN(std::int64_t has_customers,
+                           QueryInt(db_, kTenantHasCustomers, tenant_));
+      cache_is_complete_ = has_customers == 0;
+    }
     return Status::Ok();
   }
 
@@ -284,7 +308,7 @@ class OrderWriter {
       return internal::DuplicateError(
           created_index_[static_cast<std::size_t>(id - first_new_order_id_)], index, o);
     }
-    if (track_seen_) CLV_RETURN_IF_ERROR(MarkSeen(o, id, index));
+    if (bulk_) CLV_RETURN_IF_ERROR(MarkSeen(o, id, index));
 
     const bool same = old_customer == customer && find.Int(2) == o.placed_at_us &&
                       find.TextView(3) == o.currency && find.Int(4) == o.total_minor &&
@@ -315,7 +339,23 @@ class OrderWriter {
 
   // Writes the pending customer changes; call before committing.
   Status Flush() {
-    for (const auto& [id, p] : pending_) {
+    // New customers in id order: appends to the customers b-tree instead of random inserts.
+    std::vector<std::int64_t> order;
+    order.reserve(pending_.size());
+    for (const auto& [id, p] : pending_) order.push_back(id);
+    std::sort(order.begin(), order.end());
+    for (std::int64_t id : order) {
+      const PendingCustomer& p = pending_.find(id)->second;
+      if (!p.in_db) {
+        const std::size_t nul = p.key.find('\0');
+        Query q(db_, kInsertCustomerWithAggregates);
+        q.Bind(1, tenant_).Bind(2, id).Bind(3, std::string_view(p.key).substr(0, nul));
+        q.Bind(4, std::string_view(p.key).substr(nul + 1)).Bind(5, std::string_view(p.email));
+        if (p.count > 0) q.Bind(6, p.first).Bind(7, p.last);
+        q.Bind(8, p.count).Bind(9, now_);
+        CLV_RETURN_IF_ERROR(q.Run());
+        continue;
+      }
       if (p.count == 0 && p.email.empty()) continue;
       Query q(db_, kApplyCustomerDelta);
       q.Bind(1, tenant_).Bind(2, id).Bind(3, p.count);
@@ -336,11 +376,15 @@ class OrderWriter {
   }
 
  private:
+  // A customer's changes not yet written. For a customer whose row exists (in_db) they are a
+  // delta over the row; for one created by this write (bulk mode) they are the whole row.
   struct PendingCustomer {
+    bool in_db = true;
     std::int64_t count = 0;  // counted orders created in this write, not yet in the row
     UnixMicros first = std::numeric_limits<UnixMicros>::max();
     UnixMicros last = std::numeric_limits<UnixMicros>::min();
     std::string email;  // lower-cased; empty = leave as is
+    std::string key;    // source\0external_id, for a row not in the database yet
   };
   // Bounds on memory: past this many cached customers the caches are flushed and emptied.
   static constexpr std::size_t kMaxCachedCustomers = 250'000;
@@ -355,6 +399,25 @@ class OrderWriter {
     if (customer_ids_.size() >= kMaxCachedCustomers) {
       CLV_RETURN_IF_ERROR(Flush());
       customer_ids_.clear();
+      cache_is_complete_ = false;
+    }
+    if (bulk_) {
+      if (!cache_is_complete_) {
+        Query find(db_, kFindCustomer);
+        find.Bind(1, tenant_).Bind(2, o.source).Bind(3, o.customer_external_id);
+        CLV_ASSIGN_OR_RETURN(bool row, find.Step());
+        if (row) {
+          const std::int64_t id = find.Int(0);
+          customer_ids_.emplace(key_, id);
+          return id;
+        }
+      }
+      const std::int64_t id = next_customer_id_++;
+      PendingCustomer& p = pending_[id];
+      p.in_db = false;
+      p.key = key_;
+      customer_ids_.emplace(key_, id);
+      return id;
     }
     // As for orders: insert-or-ignore first while customers keep being new (a fresh import),
     // look up first while they keep being known; each is one statement in its common case.
@@ -389,9 +452,22 @@ class OrderWriter {
 
   Status Recompute(std::int64_t customer) {
     if (auto it = pending_.find(customer); it != pending_.end()) {
-      it->second.count = 0;
-      it->second.first = std::numeric_limits<UnixMicros>::max();
-      it->second.last = std::numeric_limits<UnixMicros>::min();
+      PendingCustomer& p = it->second;
+      p.count = 0;
+      p.first = std::numeric_limits<UnixMicros>::max();
+      p.last = std::numeric_limits<UnixMicros>::min();
+      if (!p.in_db) {  // no row to update yet: the pending state becomes the exact aggregates
+        Query q(db_, kCustomerAggregates);
+        q.Bind(1, tenant_).Bind(2, customer);
+        CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) return Internal("sqlite: aggregate query returned no row");
+        p.count = q.Int(0);
+        if (p.count > 0) {
+          p.first = q.Int(1);
+          p.last = q.Int(2);
+        }
+        return Status::Ok();
+      }
     }
     Query q(db_, kRecomputeCustomer);
     q.Bind(1, tenant_).Bind(2, customer);
@@ -417,12 +493,15 @@ class OrderWriter {
   Db& db_;
   const std::int64_t tenant_;
   const UnixMicros now_;
-  const bool track_seen_;
+  const bool bulk_;
   std::int64_t next_customer_id_ = 0;
   std::int64_t next_order_id_ = 0;
   std::int64_t first_new_order_id_ = 0;
   bool last_was_known_ = false;
   bool last_customer_was_known_ = false;
+  // Bulk mode: every customer of the tenant is in customer_ids_ (the tenant had none before
+  // this write and the cache was never emptied), so a miss means a new customer.
+  bool cache_is_complete_ = false;
   // Index (in the whole write) of each order created, by id - first_new_order_id_: 8 bytes per
   // created order, to name both items of a duplicate.
   std::vector<std::int64_t> created_index_;
@@ -436,10 +515,18 @@ class OrderWriter {
 
 class SqliteStore;
 
+// The writes run on a thread of the importer's own, so that the caller's parsing of the next
+// batches overlaps them (two cores: parse on one, write on the other). Add() copies the batch
+// into a bounded queue (kMaxQueued batches: memory stays a few batches) and returns; an error
+// met by the writer thread (validation, refund target, duplicate, SQLite) is returned by the
+// next Add() or by Commit(), as the OrderImporter contract allows. Batches are written in the
+// order added, so the error reported is the one sequential writing would report first. The
+// connection is used by one thread at a time: the caller's in Begin, the writer thread's from
+// its start to its join, the caller's again in Commit/Abort.
 class SqliteImporter final : public OrderImporter {
  public:
   SqliteImporter(SqliteStore* store, Db& db, TenantId tenant, UnixMicros now)
-      : store_(store), db_(db), writer_(db, tenant, now, /*track_seen=*/true) {}
+      : store_(store), db_(db), writer_(db, tenant, now, /*bulk=*/true) {}
   ~SqliteImporter() override { Abort(); }
 
   Status Begin();
@@ -448,16 +535,33 @@ class SqliteImporter final : public OrderImporter {
   void Abort() override;
 
  private:
+  static constexpr std::size_t kMaxQueued = 2;
+
   Status Fail(Status s) {
     Abort();
     return s;
   }
+  void RunWriter();
+  // Stops the writer thread after the batches queued (drain) or at once (!drain), joins it and
+  // returns its first error.
+  Status StopWriter(bool drain);
+
   SqliteStore* store_;
   Db& db_;
   OrderWriter writer_;
-  std::int64_t next_index_ = 0;
+  std::int64_t next_index_ = 0;  // writer thread only
   bool open_ = false;
   bool finished_ = false;
+
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;  // queue or state changed; both sides wait on it
+  std::deque<std::vector<OrderInput>> queue_;
+  std::vector<std::vector<OrderInput>> spare_;  // written batches, reused (keeps string buffers)
+  bool closing_ = false;  // no more batches: the writer thread ends when the queue is empty
+  bool cancel_ = false;   // end now, dropping the queue
+  bool writer_done_ = false;
+  Status writer_error_;
 };
 
 // The analytics calls live in sqlite_analytics.cc (SqliteAnalyticsStore), on the hooks below.
@@ -774,7 +878,7 @@ class SqliteStore final : public SqliteAnalyticsStore {
     UpsertResult out;
     CLV_RETURN_IF_ERROR(Write([&](Db& db) -> Status {
       // Duplicates were ruled out above, so the importer's cross-batch bookkeeping is off.
-      OrderWriter writer(db, tenant, now, /*track_seen=*/false);
+      OrderWriter writer(db, tenant, now, /*bulk=*/false);
       CLV_RETURN_IF_ERROR(writer.Begin());
       for (std::size_t i = 0; i < orders.size(); ++i)
         CLV_RETURN_IF_ERROR(writer.Write(orders[i], static_cast<std::int64_t>(i)));
@@ -1046,8 +1150,9 @@ Status SqliteImporter::Begin() {
   CLV_RETURN_IF_ERROR(store_->write_lock().Acquire(store_->busy_timeout_ms()));
   open_ = true;
   // Foreign-key checks cost a parent lookup per order (customer and refund target). The writer
-  // only ever stores customer ids it resolved and refund ids it looked up in this transaction,
-  // so the checks are redundant here; they are back on for every other write. (The pragma is a
+  // only ever stores customer ids it resolved or assigned (rows of new customers are written by
+  // the Flush in Commit) and refund ids it looked up in this transaction, so the checks are
+  // redundant here; they are back on for every other write. (The pragma is a
   // no-op inside a transaction, hence before BEGIN.)
   Status s = db_.Exec("PRAGMA foreign_keys = OFF");
   if (s.ok()) s = db_.Exec("BEGIN IMMEDIATE");
@@ -1060,23 +1165,76 @@ Status SqliteImporter::Begin() {
   }
   s = writer_.Begin();
   if (!s.ok()) return Fail(s);
+  thread_ = std::thread([this] { RunWriter(); });
   return Status::Ok();
+}
+
+void SqliteImporter::RunWriter() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return cancel_ || closing_ || !queue_.empty(); });
+    if (cancel_ || queue_.empty()) break;
+    std::vector<OrderInput> batch = std::move(queue_.front());
+    queue_.pop_front();
+    cv_.notify_all();  // room in the queue
+    lock.unlock();
+    Status s = internal::ValidateBatch(batch, next_index_);
+    for (std::size_t i = 0; s.ok() && i < batch.size(); ++i) s = writer_.Write(batch[i], next_index_++);
+    lock.lock();
+    if (!s.ok()) {
+      writer_error_ = std::move(s);
+      queue_.clear();
+      break;
+    }
+    spare_.push_back(std::move(batch));
+  }
+  writer_done_ = true;
+  cv_.notify_all();
+}
+
+Status SqliteImporter::StopWriter(bool drain) {
+  if (!thread_.joinable()) return Status::Ok();
+  {
+    std::lock_guard lock(mu_);
+    (drain ? closing_ : cancel_) = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  std::lock_guard lock(mu_);
+  return writer_error_;
 }
 
 Status SqliteImporter::Add(std::span<const OrderInput> batch) {
   if (!open_) return FailedPrecondition("the import is no longer open");
-  Status s = internal::ValidateBatch(batch, next_index_);
-  if (!s.ok()) return Fail(s);
-  for (const OrderInput& o : batch) {
-    s = writer_.Write(o, next_index_++);
-    if (!s.ok()) return Fail(s);
+  if (batch.empty()) return Status::Ok();
+  std::vector<OrderInput> copy;
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return writer_done_ || queue_.size() < kMaxQueued; });
+    if (writer_done_) {
+      Status s = writer_error_;
+      lock.unlock();
+      return Fail(s);
+    }
+    if (!spare_.empty()) {
+      copy = std::move(spare_.back());
+      spare_.pop_back();
+    }
   }
+  // Copied outside the lock; assign() reuses the spare batch's elements and their buffers.
+  copy.assign(batch.begin(), batch.end());
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(copy));
+  }
+  cv_.notify_all();
   return Status::Ok();
 }
 
 Result<UpsertResult> SqliteImporter::Commit() {
   if (!open_) return FailedPrecondition("the import is no longer open");
-  Status s = writer_.Flush();
+  Status s = StopWriter(/*drain=*/true);
+  if (s.ok()) s = writer_.Flush();
   if (s.ok()) s = db_.Exec("COMMIT");
   if (!s.ok()) return Fail(s);
   open_ = false;
@@ -1090,6 +1248,7 @@ Result<UpsertResult> SqliteImporter::Commit() {
 
 void SqliteImporter::Abort() {
   if (!open_) return;
+  (void)StopWriter(/*drain=*/false);
   (void)db_.Exec("ROLLBACK");
   (void)db_.Exec("PRAGMA foreign_keys = ON");
   open_ = false;
