@@ -48,14 +48,37 @@ WHERE s.refund_of <> ''
                   AND p.external_id = s.refund_of AND p.refund_of = '' AND p.seq < s.seq)
 ORDER BY s.seq LIMIT 1
 )sql";
-// The last non-empty email of each customer wins, as if the rows were applied in order.
-constexpr const char* kUpsertCustomers = R"sql(
-INSERT INTO customers AS c (tenant_id, source, external_id, email, order_count, created_at)
-SELECT DISTINCT ON (source, customer_external_id) $1, source, customer_external_id, email, 0, $2
-FROM clv_stage
-ORDER BY source, customer_external_id, (email <> '') DESC, seq DESC
-ON CONFLICT (tenant_id, source, external_id) DO UPDATE SET email = excluded.email
-WHERE excluded.email <> '' AND excluded.email <> c.email
+// Customers are numbered by an identity sequence and only created here, under the tenant's
+// order-write lock, so the customers with an id above the tenant's largest id before the merge
+// ($3 below) are exactly the ones this merge created.
+constexpr const char* kMaxCustomerId =
+    "SELECT coalesce(max(id), 0) FROM customers WHERE tenant_id = $1";
+// New customers, written once with their final aggregates: every order that will reference a
+// new customer is a staged row (created, or moved from another customer), so its aggregates
+// are those of its staged rows, and it needs no recompute pass. The last non-empty email of
+// each customer wins, as if the rows were applied in order.
+constexpr const char* kInsertNewCustomers = R"sql(
+INSERT INTO customers (tenant_id, source, external_id, email, first_order_at, last_order_at,
+                       order_count, created_at)
+SELECT $1, s.source, s.customer_external_id,
+       coalesce((array_agg(s.email ORDER BY s.seq DESC) FILTER (WHERE s.email <> ''))[1], ''),
+       min(s.placed_at) FILTER (WHERE s.refund_of = '' AND s.status <> 'cancelled'),
+       max(s.placed_at) FILTER (WHERE s.refund_of = '' AND s.status <> 'cancelled'),
+       count(*) FILTER (WHERE s.refund_of = '' AND s.status <> 'cancelled'), $2
+FROM clv_stage s
+WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = $1 AND c.source = s.source
+                  AND c.external_id = s.customer_external_id)
+GROUP BY s.source, s.customer_external_id
+ORDER BY s.source, s.customer_external_id
+)sql";
+// Email changes of customers that existed before the merge ($2 = the largest id then).
+constexpr const char* kUpdateCustomerEmails = R"sql(
+UPDATE customers c SET email = e.email
+FROM (SELECT DISTINCT ON (source, customer_external_id) source, customer_external_id, email
+      FROM clv_stage WHERE email <> ''
+      ORDER BY source, customer_external_id, seq DESC) e
+WHERE c.tenant_id = $1 AND c.source = e.source AND c.external_id = e.customer_external_id
+  AND c.id <= $2 AND c.email <> e.email
 )sql";
 // Previous customers of orders that move to another customer need their aggregates redone.
 constexpr const char* kOldCustomersOfMovedOrders = R"sql(
@@ -67,37 +90,59 @@ JOIN customers c ON c.tenant_id = $1 AND c.source = s.source
 WHERE o.customer_id <> c.id
 ON CONFLICT DO NOTHING
 )sql";
-// Orders first, then refunds (which reference orders of the same batch). A row counts as
-// updated only when something differs; `xmax = 0` tells an insert from an update.
-#define CLV_MERGE(KIND, REFUND_JOIN, REFUND_ID, FILTER)                                       \
+// Orders first, then refunds (which reference orders of the same batch); for each, a plain
+// INSERT of the staged rows not in the table yet (no per-row speculative insertion: the tenant
+// lock excludes concurrent writers of these keys), then an UPDATE of the known rows that
+// differ, so a row counts as updated only when something changed. Customers that existed
+// before the merge ($3) and gained or changed orders go to clv_affected for the recompute.
+#define CLV_STAGED_ORDERS(REFUND_JOIN, FILTER)                                                 \
+  " FROM clv_stage s"                                                                         \
+  " JOIN customers c ON c.tenant_id = $1 AND c.source = s.source"                             \
+  "   AND c.external_id = s.customer_external_id " REFUND_JOIN " WHERE " FILTER
+#define CLV_INSERT_NEW(KIND, REFUND_JOIN, REFUND_ID, FILTER)                                  \
   "WITH m AS ("                                                                               \
-  " INSERT INTO orders AS o (tenant_id, source, external_id, customer_id, placed_at,"         \
+  " INSERT INTO orders (tenant_id, source, external_id, customer_id, placed_at,"              \
   "   currency, total_minor, status, refund_of_order_id, kind, created_at, updated_at)"       \
   " SELECT $1, s.source, s.external_id, c.id, s.placed_at, s.currency, s.total_minor,"        \
   "   s.status, " REFUND_ID ", '" KIND "', $2, $2"                                            \
-  " FROM clv_stage s"                                                                         \
-  " JOIN customers c ON c.tenant_id = $1 AND c.source = s.source"                             \
-  "   AND c.external_id = s.customer_external_id " REFUND_JOIN " WHERE " FILTER                \
-  " ON CONFLICT (tenant_id, source, external_id) DO UPDATE SET"                               \
-  "   customer_id = excluded.customer_id, placed_at = excluded.placed_at,"                    \
-  "   currency = excluded.currency, total_minor = excluded.total_minor,"                      \
-  "   status = excluded.status, refund_of_order_id = excluded.refund_of_order_id,"            \
-  "   kind = excluded.kind, updated_at = excluded.updated_at"                                 \
-  " WHERE (o.customer_id, o.placed_at, o.currency, o.total_minor, o.status,"                  \
-  "        o.refund_of_order_id, o.kind) IS DISTINCT FROM"                                    \
-  "       (excluded.customer_id, excluded.placed_at, excluded.currency,"                      \
-  "        excluded.total_minor, excluded.status, excluded.refund_of_order_id, excluded.kind)" \
-  " RETURNING (xmax = 0) AS inserted, customer_id"                                            \
+  CLV_STAGED_ORDERS(REFUND_JOIN, FILTER)                                                      \
+  "   AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = $1"                          \
+  "                   AND o.source = s.source AND o.external_id = s.external_id)"             \
+  " ORDER BY s.seq"                                                                           \
+  " RETURNING customer_id"                                                                    \
   "), a AS (INSERT INTO clv_affected (id) SELECT DISTINCT customer_id FROM m"                 \
-  "   ON CONFLICT DO NOTHING)"                                                                \
-  " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM m"
-constexpr const char* kMergeOrders = CLV_MERGE("order", "", "NULL::bigint", "s.refund_of = ''");
-constexpr const char* kMergeRefunds =
-    CLV_MERGE("refund",
-              "JOIN orders r ON r.tenant_id = $1 AND r.source = s.source"
-              " AND r.external_id = s.refund_of AND r.kind = 'order'",
-              "r.id", "s.refund_of <> ''");
-#undef CLV_MERGE
+  "   WHERE customer_id <= $3 ON CONFLICT DO NOTHING)"                                        \
+  " SELECT count(*) FROM m"
+#define CLV_UPDATE_CHANGED(KIND, REFUND_JOIN, REFUND_ID, FILTER)                              \
+  "WITH m AS ("                                                                               \
+  " UPDATE orders o SET customer_id = c.id, placed_at = s.placed_at,"                         \
+  "   currency = s.currency, total_minor = s.total_minor, status = s.status,"                 \
+  "   refund_of_order_id = " REFUND_ID ", kind = '" KIND "', updated_at = $2"                  \
+  CLV_STAGED_ORDERS(REFUND_JOIN, FILTER)                                                      \
+  "   AND o.tenant_id = $1 AND o.source = s.source AND o.external_id = s.external_id"         \
+  "   AND (o.customer_id, o.placed_at, o.currency, o.total_minor, o.status,"                  \
+  "        o.refund_of_order_id, o.kind) IS DISTINCT FROM"                                    \
+  "       (c.id, s.placed_at, s.currency, s.total_minor, s.status, " REFUND_ID ", '" KIND "')" \
+  " RETURNING o.customer_id"                                                                  \
+  "), a AS (INSERT INTO clv_affected (id) SELECT DISTINCT customer_id FROM m"                 \
+  "   WHERE customer_id <= $3 ON CONFLICT DO NOTHING)"                                        \
+  " SELECT count(*) FROM m"
+#define CLV_REFUND_JOIN                                                                       \
+  "JOIN orders r ON r.tenant_id = $1 AND r.source = s.source"                                 \
+  " AND r.external_id = s.refund_of AND r.kind = 'order'"
+constexpr const char* kInsertNewOrders =
+    CLV_INSERT_NEW("order", "", "NULL::bigint", "s.refund_of = ''");
+constexpr const char* kUpdateChangedOrders =
+    CLV_UPDATE_CHANGED("order", "", "NULL::bigint", "s.refund_of = ''");
+constexpr const char* kInsertNewRefunds =
+    CLV_INSERT_NEW("refund", CLV_REFUND_JOIN, "r.id", "s.refund_of <> ''");
+constexpr const char* kUpdateChangedRefunds =
+    CLV_UPDATE_CHANGED("refund", CLV_REFUND_JOIN, "r.id", "s.refund_of <> ''");
+#undef CLV_REFUND_JOIN
+#undef CLV_UPDATE_CHANGED
+#undef CLV_INSERT_NEW
+#undef CLV_STAGED_ORDERS
+// Exact aggregates of the customers in clv_affected (all existed before the merge).
 constexpr const char* kRecomputeAffected = R"sql(
 UPDATE customers c
 SET order_count = coalesce(a.n, 0), first_order_at = a.first_at, last_order_at = a.last_at
@@ -109,6 +154,13 @@ LEFT JOIN (SELECT o.customer_id, count(*) AS n, min(o.placed_at) AS first_at,
              AND o.customer_id IN (SELECT id FROM clv_affected)
            GROUP BY o.customer_id) a ON a.customer_id = x.id
 WHERE c.tenant_id = $1 AND c.id = x.id
+)sql";
+// Affected customers: those recomputed plus those created by the merge ($2: largest id before).
+constexpr const char* kAffectedIds = R"sql(
+SELECT id FROM clv_affected
+UNION ALL
+SELECT id FROM customers WHERE tenant_id = $1 AND id > $2
+ORDER BY 1
 )sql";
 
 #define CLV_CUSTOMER_SELECT                                                          \
@@ -289,20 +341,32 @@ Result<UpsertResult> Merge(PgConn& conn, TenantId tenant, UnixMicros now, std::i
       return internal::RefundTargetError(r.Int(0, 0), o);
     }
   }
-  CLV_RETURN_IF_ERROR(conn.Exec(kUpsertCustomers, tenant_now).status());
+  std::int64_t max_old_customer = 0;
+  {
+    CLV_ASSIGN_OR_RETURN(PgResult r, conn.Exec(kMaxCustomerId, tenant_only));
+    max_old_customer = r.Int(0, 0);
+  }
+  const std::vector<Param> tenant_boundary = {P(tenant.value), P(max_old_customer)};
+  const std::vector<Param> tenant_now_boundary = {P(tenant.value), P(now), P(max_old_customer)};
+  CLV_RETURN_IF_ERROR(conn.Exec(kInsertNewCustomers, tenant_now).status());
+  CLV_RETURN_IF_ERROR(conn.Exec(kUpdateCustomerEmails, tenant_boundary).status());
   CLV_RETURN_IF_ERROR(conn.Exec(kOldCustomersOfMovedOrders, tenant_only).status());
   UpsertResult out;
-  for (const char* sql : {kMergeOrders, kMergeRefunds}) {
-    CLV_ASSIGN_OR_RETURN(PgResult r, conn.Exec(sql, tenant_now));
-    out.created += r.Int(0, 0);
-    out.updated += r.Int(0, 1);
+  for (const auto& [insert_sql, update_sql] :
+       {std::pair{kInsertNewOrders, kUpdateChangedOrders},
+        std::pair{kInsertNewRefunds, kUpdateChangedRefunds}}) {
+    // Updates first: an insert must not see its own new rows as candidates for the update.
+    CLV_ASSIGN_OR_RETURN(PgResult updated, conn.Exec(update_sql, tenant_now_boundary));
+    out.updated += updated.Int(0, 0);
+    CLV_ASSIGN_OR_RETURN(PgResult created, conn.Exec(insert_sql, tenant_now_boundary));
+    out.created += created.Int(0, 0);
   }
   out.unchanged = staged - out.created - out.updated;
   // Statistics for the recompute's plan (it may hold hundreds of thousands of ids).
   if (staged > 1000) CLV_RETURN_IF_ERROR(conn.Command("ANALYZE clv_affected"));
   CLV_RETURN_IF_ERROR(conn.Exec(kRecomputeAffected, tenant_only).status());
   if (want_affected_ids) {
-    CLV_ASSIGN_OR_RETURN(PgResult r, conn.Exec("SELECT id FROM clv_affected ORDER BY id"));
+    CLV_ASSIGN_OR_RETURN(PgResult r, conn.Exec(kAffectedIds, tenant_boundary));
     out.affected_customers.reserve(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) out.affected_customers.push_back(CustomerId{r.Int(i, 0)});
   }
