@@ -469,6 +469,18 @@ Result<Config> LoadConfig(const Environment& env) {
     CLV_ASSIGN_OR_RETURN(std::int64_t n, IntInRange("CLV_PG_POOL_SIZE", *v, 1, 1000));
     config.pg_pool_size = static_cast<int>(n);
   }
+  if (auto v = get("CLV_JOB_WORKERS")) {
+    CLV_ASSIGN_OR_RETURN(std::int64_t n, IntInRange("CLV_JOB_WORKERS", *v, 1, 64));
+    config.job_workers = static_cast<int>(n);
+  }
+  if (auto v = get("CLV_JOB_LEASE_SECONDS")) {
+    CLV_ASSIGN_OR_RETURN(std::int64_t n, IntInRange("CLV_JOB_LEASE_SECONDS", *v, 1, 3600));
+    config.job_lease_seconds = static_cast<int>(n);
+  }
+  if (auto v = get("CLV_REFIT_INTERVAL_HOURS")) {
+    CLV_ASSIGN_OR_RETURN(std::int64_t n, IntInRange("CLV_REFIT_INTERVAL_HOURS", *v, 0, 24 * 366));
+    config.refit_interval_hours = static_cast<int>(n);
+  }
   if (auto v = get("CLV_CORS_ORIGINS")) CLV_RETURN_IF_ERROR(ParseCorsOrigins(*v, config));
   return config;
 }

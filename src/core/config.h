@@ -79,6 +79,14 @@ struct Config {
   int access_token_ttl_seconds = 900;       // CLV_ACCESS_TOKEN_TTL_SECONDS, 60..86400
   int refresh_token_ttl_days = 30;          // CLV_REFRESH_TOKEN_TTL_DAYS, 1..365
   int pg_pool_size = 8;                     // CLV_PG_POOL_SIZE, 1..1000
+  // Background jobs (CLV calculations): worker threads per instance (CLV_JOB_WORKERS, 1..64;
+  // SQLite uses one), the lease a running job holds between heartbeats
+  // (CLV_JOB_LEASE_SECONDS, 1..3600; a job whose worker died is retried after it), and the age
+  // of a tenant's fit after which new orders queue a refit (CLV_REFIT_INTERVAL_HOURS,
+  // 0..8784, 0 = never).
+  int job_workers = 1;
+  int job_lease_seconds = 30;
+  int refit_interval_hours = 24;
   // CLV_CORS_ORIGINS: comma-separated origins (scheme://host[:port]); empty = same-origin only.
   std::vector<std::string> cors_origins;
 };

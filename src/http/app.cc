@@ -10,6 +10,8 @@
 #include "http/auth.h"
 #include "http/handlers/auth_handlers.h"
 #include "http/handlers/health.h"
+#include "http/handlers/job_handlers.h"
+#include "http/handlers/model_handlers.h"
 #include "http/handlers/order_handlers.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -18,6 +20,8 @@
 #include "security/permissions.h"
 #include "security/secrets.h"
 #include "service/redis.h"
+#include "service/clv_job.h"
+#include "service/scoring.h"
 
 namespace clv::http {
 namespace {
@@ -55,6 +59,8 @@ struct Application::State {
   std::unique_ptr<security::PasswordHasher> hasher;
   std::unique_ptr<service::AccountService> accounts;
   std::unique_ptr<service::OrderService> orders;
+  std::unique_ptr<service::IncrementalScorer> scorer;
+  std::unique_ptr<service::JobRunner> jobs;
   std::unique_ptr<Server> server;
   bool created_database = false;
 };
@@ -66,6 +72,7 @@ Application::~Application() {
     state_->server->Stop();
     state_->server->Wait();
   }
+  if (state_->jobs) state_->jobs->Stop();
 }
 
 Result<std::unique_ptr<Application>> Application::Create(AppOptions options) {
@@ -94,7 +101,22 @@ Result<std::unique_ptr<Application>> Application::Create(AppOptions options) {
   account_options.refresh_token_ttl_s = std::int64_t{config.refresh_token_ttl_days} * 24 * 3600;
   state->accounts = std::make_unique<service::AccountService>(*state->store, *state->jwt,
                                                               *state->hasher, clock, account_options);
-  state->orders = std::make_unique<service::OrderService>(*state->store, clock);
+  service::JobRunnerOptions job_options;
+  // SQLite has one writer: one worker (more would only queue on the write lock).
+  job_options.workers = config.database_kind == DatabaseKind::kSqlite ? 1 : config.job_workers;
+  job_options.lease_seconds = config.job_lease_seconds;
+  job_options.refit_interval_hours = config.refit_interval_hours;
+  state->jobs = std::make_unique<service::JobRunner>(*state->store, clock, job_options);
+  {
+    storage::Store* job_store = state->store.get();
+    const Clock* job_clock = &clock;
+    state->jobs->Register(std::string(service::kClvCalculateJob),
+                          [job_store, job_clock](const storage::Job& job,
+                                                 const std::function<void(double, std::string_view)>& progress,
+                                                 const std::atomic<bool>& cancelled) {
+                            return service::RunCalculationJob(*job_store, *job_clock, job.tenant, job.id,
+                                                              job.params_json, progress, &cancelled);
+                          });
 
   Router router;
   HealthOptions health;
@@ -108,6 +130,8 @@ Result<std::unique_ptr<Application>> Application::Create(AppOptions options) {
   RegisterHealthRoutes(router, std::move(health));
   RegisterAuthRoutes(router, *state->accounts);
   RegisterOrderRoutes(router, *state->orders);
+  RegisterJobRoutes(router, *state->store, *state->jobs);
+  RegisterModelRoutes(router, *state->store);
 
   const std::filesystem::path& web_root = state->options.web_root;
   std::error_code ec;
@@ -138,9 +162,16 @@ Result<std::unique_ptr<Application>> Application::Create(AppOptions options) {
   return std::unique_ptr<Application>(new Application(std::move(state)));
 }
 
-Status Application::Start() { return state_->server->Start(); }
+Status Application::Start() {
+  CLV_RETURN_IF_ERROR(state_->server->Start());
+  state_->jobs->Start();
+  return Status::Ok();
+}
 std::uint16_t Application::port() const { return state_->server->port(); }
-void Application::Stop() { state_->server->Stop(); }
+void Application::Stop() {
+  state_->server->Stop();
+  state_->jobs->Stop();
+}
 void Application::Wait() { state_->server->Wait(); }
 bool Application::created_database() const { return state_->created_database; }
 
@@ -151,16 +182,19 @@ Status Application::Run(const std::function<void(std::uint16_t port)>& on_listen
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   CLV_RETURN_IF_ERROR(state_->server->Start());
+  state_->jobs->Start();
   if (on_listening) on_listening(state_->server->port());
   int signo = 0;
   sigwait(&signals, &signo);
   spdlog::info("received {}; finishing requests in flight", signo == SIGINT ? "SIGINT" : "SIGTERM");
   state_->server->Stop();
   state_->server->Wait();
+  state_->jobs->Stop();
   return Status::Ok();
 }
 storage::Store& Application::store() { return *state_->store; }
 service::AccountService& Application::accounts() { return *state_->accounts; }
 service::OrderService& Application::orders() { return *state_->orders; }
+service::JobRunner& Application::jobs() { return *state_->jobs; }
 
 }  // namespace clv::http

@@ -18,6 +18,7 @@
 #include "core/status.h"
 #include "security/password.h"
 #include "service/accounts.h"
+#include "service/jobs.h"
 #include "service/orders.h"
 #include "storage/store.h"
 
@@ -57,6 +58,8 @@ class Application {
   storage::Store& store();
   service::AccountService& accounts();
   service::OrderService& orders();
+  // Background jobs (CLV calculations); its workers run between Start() and Stop().
+  service::JobRunner& jobs();
 
   struct State;
 

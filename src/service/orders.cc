@@ -34,15 +34,18 @@ Status CsvRejection(const std::vector<ingest::RowError>& errors, std::int64_t to
 
 }  // namespace
 
-OrderService::OrderService(storage::Store& store, const Clock& clock)
-    : store_(store), clock_(clock) {}
+OrderService::OrderService(storage::Store& store, const Clock& clock,
+                           OrdersRecordedHook on_recorded)
+    : store_(store), clock_(clock), on_recorded_(std::move(on_recorded)) {}
 
 Result<storage::UpsertResult> OrderService::RecordJson(TenantId tenant, std::string_view body) {
   const UnixMicros now = clock_.Now();
   ingest::OrdersJsonOptions options{ingest::OrderRules(now)};
   ingest::OrderBatch batch = ingest::ParseOrdersJson(body, options);
   if (!batch.ok()) return batch.ToStatus();
-  return store_.UpsertOrders(tenant, batch.orders, now);
+  CLV_ASSIGN_OR_RETURN(storage::UpsertResult result, store_.UpsertOrders(tenant, batch.orders, now));
+  if (on_recorded_ && !result.affected_customers.empty()) on_recorded_(tenant, result.affected_customers);
+  return result;
 }
 
 Result<ImportSummary> OrderService::ImportCsv(TenantId tenant, const ChunkReader& read,
@@ -90,6 +93,7 @@ Result<ImportSummary> OrderService::ImportCsv(TenantId tenant, const ChunkReader
   Status added = flush(true);
   if (!added.ok()) return fail(added);
   CLV_ASSIGN_OR_RETURN(storage::UpsertResult counts, importer->Commit());
+  if (on_recorded_ && !counts.affected_customers.empty()) on_recorded_(tenant, counts.affected_customers);
   return ImportSummary{std::move(counts), parser.data_rows()};
 }
 

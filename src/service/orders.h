@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/domain.h"
@@ -30,9 +31,16 @@ struct ImportSummary {
 // until the next call. A non-OK Status aborts the import.
 using ChunkReader = std::function<Result<std::string_view>()>;
 
+// Called after orders were committed, with the customers whose orders changed
+// (UpsertResult::affected_customers): incremental rescoring (service/scoring.h) and scheduled
+// refits hang here. It runs in the request's thread before the answer; it must not fail the
+// write (the orders are stored), so it reports its own errors.
+using OrdersRecordedHook =
+    std::function<void(TenantId tenant, const std::vector<CustomerId>& affected_customers)>;
+
 class OrderService {
  public:
-  OrderService(storage::Store& store, const Clock& clock);
+  OrderService(storage::Store& store, const Clock& clock, OrdersRecordedHook on_recorded = {});
 
   // POST /orders: {"orders": [...]} or a single order object (ingest/orders_json.h).
   Result<storage::UpsertResult> RecordJson(TenantId tenant, std::string_view body);
@@ -55,6 +63,7 @@ class OrderService {
  private:
   storage::Store& store_;
   const Clock& clock_;
+  OrdersRecordedHook on_recorded_;
 };
 
 }  // namespace clv::service

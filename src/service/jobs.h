@@ -1,0 +1,107 @@
+// The background job runner: worker threads that take durable jobs from the store (the jobs
+// table), run them and record the outcome; plus the queueing side (POST /clv/calculate) and
+// scheduled refits.
+//
+// Leases. A worker claims a job (Store::ClaimJob) and, while it runs, a heartbeat thread renews
+// the lease every lease/3 with the job's progress (Store::UpdateJobProgress). A job whose
+// heartbeat is older than the lease belongs to a dead process and is claimed again by any
+// worker (attempts + 1) — so a job survives a kill -9 of the server: after a restart (or on
+// another instance) it runs again from the start. When the store answers FailedPrecondition
+// to a heartbeat (someone else reclaimed the job after a stall) the worker stops: the job's
+// result is not written (service/clv_job.h checks the flag before committing the fit).
+//
+// Shutdown (Stop): no new job is claimed; a job in flight is left as it is — it is finished if
+// it ends before the threads are joined, otherwise it stays "running" and is reclaimed after
+// its lease by the next process. Stop waits for the job in flight (calculations are bounded).
+//
+// Worker id: "<host>:<pid>:<random hex>", unique per runner (two runners in one process, as in
+// tests, never share an id).
+//
+// Scheduled refits (refit_interval > 0): after orders arrive for a tenant whose current fit is
+// older than the interval (and was made "as of now", not for an explicit historical as_of), a
+// calculation with the fit's own request is queued; queueing is idempotent per tenant (an
+// active calculation is reused). See MaybeScheduleRefit.
+//
+// Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "storage/store.h"
+
+namespace clv::service {
+
+struct JobRunnerOptions {
+  int workers = 1;                       // CLV_JOB_WORKERS; SQLite: 1
+  std::int64_t lease_seconds = 30;       // CLV_JOB_LEASE_SECONDS
+  std::int64_t refit_interval_hours = 24;  // CLV_REFIT_INTERVAL_HOURS, 0 = off
+  // How often an idle worker looks for work (besides being woken by Notify()).
+  std::int64_t poll_millis = 1000;
+};
+
+// Runs one job: returns result_json, or an error whose message becomes the job's error.
+// `progress` reports (fraction, stage); `cancelled` is set when the lease was lost.
+using JobHandler = std::function<Result<std::string>(
+    const storage::Job& job, const std::function<void(double, std::string_view)>& progress,
+    const std::atomic<bool>& cancelled)>;
+
+class JobRunner {
+ public:
+  JobRunner(storage::Store& store, const Clock& clock, JobRunnerOptions options);
+  ~JobRunner();  // Stop()
+  JobRunner(const JobRunner&) = delete;
+  JobRunner& operator=(const JobRunner&) = delete;
+
+  // Registers the handler of a kind (before Start). Jobs of unknown kinds fail.
+  void Register(std::string kind, JobHandler handler);
+
+  void Start();
+  void Stop();
+  // Wakes an idle worker (a job was just queued).
+  void Notify();
+
+  // Claims and runs at most one job in the calling thread. True when a job was run. For tests
+  // and for the workers themselves.
+  Result<bool> RunOne();
+
+  // Queues a calculation for `tenant` (idempotent: the active one is returned) and wakes a
+  // worker.
+  Result<storage::EnqueuedJob> Enqueue(TenantId tenant, std::string_view kind,
+                                       std::string_view params_json,
+                                       std::optional<UserId> created_by);
+
+  // The scheduled-refit rule (see the file comment), called after orders were recorded for
+  // `tenant`. Returns true when a refit was queued (or was already active).
+  Result<bool> MaybeScheduleRefit(TenantId tenant);
+
+  const std::string& worker_id() const { return worker_id_; }
+
+ private:
+  void WorkerLoop();
+
+  storage::Store& store_;
+  const Clock& clock_;
+  JobRunnerOptions options_;
+  std::string worker_id_;
+  std::map<std::string, JobHandler, std::less<>> handlers_;
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool started_ = false;
+  std::uint64_t wakeups_ = 0;
+};
+
+}  // namespace clv::service
