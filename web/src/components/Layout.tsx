@@ -58,12 +58,12 @@ function UserMenu() {
     <Dropdown.Root>
       <Dropdown.Trigger
         className="flex max-w-[14rem] items-center gap-2 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-50"
-        aria-label={`Account menu for ${name}`}
       >
         <span aria-hidden className="flex h-6 w-6 shrink-0 items-center justify-center rounded-full bg-indigo-600 text-xs font-semibold text-white">
           {name.charAt(0).toUpperCase()}
         </span>
-        <span className="hidden truncate sm:inline">{name}</span>
+        <span className="sr-only">Account menu for </span>
+        <span className="sr-only sm:not-sr-only sm:truncate">{name}</span>
       </Dropdown.Trigger>
       <Dropdown.Portal>
         <Dropdown.Content align="end" sideOffset={6} className="z-50 min-w-[12rem] rounded-md border border-slate-200 bg-white p-1 text-sm shadow-lg">

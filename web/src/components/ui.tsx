@@ -10,7 +10,7 @@ export function cx(...parts: (string | false | null | undefined)[]): string {
 
 export function Card({ title, actions, children, className }: { title?: ReactNode; actions?: ReactNode; children: ReactNode; className?: string }) {
   return (
-    <section className={cx("rounded-xl border border-slate-200 bg-white p-4 shadow-sm", className)} aria-label={typeof title === "string" ? title : undefined}>
+    <section className={cx("min-w-0 rounded-xl border border-slate-200 bg-white p-4 shadow-sm", className)} aria-label={typeof title === "string" ? title : undefined}>
       {(title || actions) && (
         <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
           {title && <h2 className="text-sm font-semibold text-slate-700">{title}</h2>}

@@ -32,11 +32,24 @@ export function formatCell(v: number | null | undefined, metric: CohortMetric, c
   return formatMoney(v, currency, { compact: true });
 }
 
-/** Cell background: white → indigo by value relative to the matrix's max. */
-function shade(v: number | null | undefined, max: number): string {
-  if (v === null || v === undefined || max <= 0) return "transparent";
+/**
+ * Cell colours: white → indigo-900 by value relative to the matrix's max, and whichever text
+ * colour (white or black) contrasts more with the blended background — that one always
+ * reaches WCAG AA's 4.5:1 (at worst 4.58:1; a dark grey instead of black would not).
+ */
+export function cellColors(v: number | null | undefined, max: number): { background: string; color: string } {
+  if (v === null || v === undefined || max <= 0) return { background: "transparent", color: "#0f172a" };
   const t = Math.max(0, Math.min(1, v / max));
-  return `rgba(79, 70, 229, ${0.06 + 0.84 * t})`;
+  const a = 0.04 + 0.96 * t;
+  const rgb = [49, 46, 129].map((c) => Math.round(c * a + 255 * (1 - a)));
+  const lin = (c: number) => {
+    const x = c / 255;
+    return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+  };
+  const lum = 0.2126 * lin(rgb[0]!) + 0.7152 * lin(rgb[1]!) + 0.0722 * lin(rgb[2]!);
+  const withWhite = 1.05 / (lum + 0.05);
+  const withBlack = (lum + 0.05) / 0.05;
+  return { background: `rgb(${rgb.join(",")})`, color: withWhite >= withBlack ? "#ffffff" : "#000000" };
 }
 
 export function Heatmap({ data, metric }: { data: CohortData; metric: CohortMetric }) {
@@ -66,9 +79,8 @@ export function Heatmap({ data, metric }: { data: CohortData; metric: CohortMetr
               <td className="tabular px-2 py-1 text-right">{formatCount(row.customers)}</td>
               {cols.map((k) => {
                 const v = row.values[k];
-                const dark = typeof v === "number" && max > 0 && v / max > 0.5;
                 return (
-                  <td key={k} className={`tabular min-w-[3.25rem] rounded px-1 py-1 text-center ${dark ? "text-white" : "text-slate-800"}`} style={{ backgroundColor: shade(v, max) }}>
+                  <td key={k} className="tabular min-w-[3.25rem] rounded px-1 py-1 text-center" style={cellColors(v, max)}>
                     {formatCell(v, metric, currency)}
                   </td>
                 );

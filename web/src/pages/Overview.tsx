@@ -127,7 +127,7 @@ function TopCustomers() {
               {page.items.map((c, i) => (
                 <li key={c.id} className="flex items-center justify-between gap-3 py-2 text-sm">
                   <Link className="min-w-0 truncate text-indigo-700 hover:underline" to={`/customers/${c.id}`}>
-                    <span className="mr-2 text-slate-400">{i + 1}.</span>
+                    <span className="mr-2 text-slate-500">{i + 1}.</span>
                     {c.external_id ?? `#${c.id}`}
                   </Link>
                   <span className="tabular shrink-0 font-medium">{formatMoney(c.predicted_clv_minor, page.currency)}</span>

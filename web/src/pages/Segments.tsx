@@ -3,7 +3,6 @@
 import { Link } from "react-router";
 import { useSegments } from "../api/queries";
 import type { GroupRow } from "../api/types";
-import { CHART_COLORS } from "../components/charts";
 import { Card, NoCalculation, PageHeader, QueryView } from "../components/ui";
 import { formatCount, formatMoney, formatPercent, humanizeKey } from "../lib/format";
 
@@ -23,27 +22,30 @@ const DESCRIPTIONS: Record<string, string> = {
   lost: "Lowest recency, frequency and spend.",
 };
 
+// Dark enough for white text at WCAG AA (4.5:1) on every tile.
+const TILE_COLORS = ["#4338ca", "#075985", "#065f46", "#92400e", "#b91c1c", "#6d28d9", "#115e59", "#9a3412", "#334155", "#9d174d", "#3f6212"];
+
 export function SegmentMap({ segments, total, currency }: { segments: GroupRow[]; total: number; currency: string }) {
   const shown = segments.filter((s) => s.customers > 0).sort((a, b) => b.customers - a.customers);
   return (
     <ul className="flex min-h-[18rem] flex-wrap gap-1" aria-label="RFM segments sized by number of customers">
       {shown.map((s) => {
         const share = total ? s.customers / total : 0;
-        const color = CHART_COLORS[segments.indexOf(s) % CHART_COLORS.length];
+        const color = TILE_COLORS[segments.indexOf(s) % TILE_COLORS.length];
         return (
           <li key={s.key} style={{ flexGrow: Math.max(share * 100, 1), flexBasis: `${Math.max(share * 100, 8)}%` }} className="min-w-[7.5rem]">
             <Link
               to={`/customers?segment=${encodeURIComponent(s.key)}`}
               className="flex h-full min-h-[5.5rem] flex-col justify-between rounded-lg p-3 text-white shadow-sm hover:opacity-90"
               style={{ backgroundColor: color }}
-              aria-label={`${s.name ?? humanizeKey(s.key)}: ${formatCount(s.customers)} customers (${formatPercent(share)}), predicted CLV ${formatMoney(s.predicted_clv_minor, currency, { compact: true })}. Show customers.`}
             >
               <span className="text-sm font-semibold leading-tight">{s.name ?? humanizeKey(s.key)}</span>
-              <span className="tabular text-xs opacity-90">
+              <span className="tabular text-xs">
                 {formatCount(s.customers)} · {formatPercent(share)}
                 <br />
                 {formatMoney(s.predicted_clv_minor, currency, { compact: true })} predicted
               </span>
+              <span className="sr-only">: show these customers</span>
             </Link>
           </li>
         );

@@ -64,7 +64,7 @@ export default function Settings() {
                     <th scope="row" className="px-3 py-2 text-left font-normal">{label}</th>
                     {allowed.map((ok, i) => (
                       <td key={i} className="px-3 py-2 text-center">
-                        {ok ? <span aria-label="allowed" className="text-emerald-700">✓</span> : <span aria-label="not allowed" className="text-slate-300">—</span>}
+                        {ok ? <span aria-label="allowed" className="text-emerald-700">✓</span> : <span aria-label="not allowed" className="text-slate-500">—</span>}
                       </td>
                     ))}
                   </tr>
