@@ -136,6 +136,7 @@ TEST(ScoringTest, StoredSpecReproducesTheCalculationsScores) {
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     ASSERT_EQ(got->size(), static_cast<std::size_t>(r->customers));
     int segment_differences = 0;
+    int tier_ties = 0;
     for (std::size_t c = 0; c < got->size(); ++c) {
       const storage::CustomerScore want = ScoreRowOf(*r, c, 7, 1);
       const storage::CustomerScore& s = (*got)[c];
@@ -154,11 +155,17 @@ TEST(ScoringTest, StoredSpecReproducesTheCalculationsScores) {
       EXPECT_EQ(s.rfm_frequency, want.rfm_frequency) << c;
       EXPECT_EQ(s.rfm_monetary, want.rfm_monetary) << c;
       segment_differences += s.segment != want.segment;
-      // Ties at a tier boundary are broken by index in the calculation and by value here;
-      // CDNOW's predicted CLVs are distinct, so the tiers agree.
-      EXPECT_EQ(s.clv_tier, want.clv_tier) << c;
+      // Ties at a tier boundary are broken by index in the calculation and by value here (all
+      // tied customers join the higher tier): tiers differ only for a CLV equal to a threshold.
+      if (s.clv_tier != want.clv_tier) {
+        const double v = want.predicted_clv_minor;
+        EXPECT_TRUE(v == spec->tier_top_1 || v == spec->tier_top_10 || v == spec->tier_top_50)
+            << c << " " << want.clv_tier << " -> " << s.clv_tier;
+        ++tier_ties;
+      }
     }
     EXPECT_EQ(segment_differences, 0);
+    EXPECT_LT(tier_ties, r->customers / 10);
   }
 }
 
