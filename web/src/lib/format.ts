@@ -144,3 +144,12 @@ export function humanizeKey(key: string): string {
   const s = key.replace(/_/g, " ");
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+const MODEL_NAMES: Record<string, string> = {
+  bgnbd: "BG/NBD", bg_nbd: "BG/NBD", mbgnbd: "MBG/NBD", mbg_nbd: "MBG/NBD", pnbd: "Pareto/NBD",
+  pareto_nbd: "Pareto/NBD", gamma_gamma: "Gamma-Gamma", customer_mean: "Customer mean",
+};
+/** "mbgnbd" → "MBG/NBD"; unknown keys as given. */
+export function modelName(m: string | undefined | null): string {
+  return m ? MODEL_NAMES[m] ?? m : "—";
+}

@@ -7,12 +7,8 @@ import { useForecast, useModel } from "../api/queries";
 import type { ModelFit } from "../api/types";
 import { ForecastChart } from "../components/charts";
 import { Badge, Card, Empty, NoCalculation, PageHeader, QueryView, Stat } from "../components/ui";
-import { formatCount, formatDate, formatDateTime, formatNumber, formatPercent } from "../lib/format";
+import { formatCount, formatDate, formatDateTime, formatNumber, formatPercent, modelName } from "../lib/format";
 
-const MODEL_NAMES: Record<string, string> = {
-  bgnbd: "BG/NBD", bg_nbd: "BG/NBD", mbgnbd: "MBG/NBD", mbg_nbd: "MBG/NBD", pnbd: "Pareto/NBD", pareto_nbd: "Pareto/NBD", gamma_gamma: "Gamma-Gamma",
-};
-export const modelName = (m: string | undefined) => (m ? MODEL_NAMES[m] ?? m : "—");
 const num = (v: number | null | undefined) => formatNumber(v, { maximumSignificantDigits: 4 });
 
 function Parameters({ fit }: { fit: ModelFit }) {

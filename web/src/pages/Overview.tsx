@@ -8,7 +8,7 @@ import type { ModelFit } from "../api/types";
 import { ForecastChart } from "../components/charts";
 import { Card, ErrorState, Loading, NoCalculation, PageHeader, QueryView } from "../components/ui";
 import { cx } from "../components/ui";
-import { formatCount, formatDate, formatDelta, formatMoney, formatPercent, humanizeKey, relativeDelta } from "../lib/format";
+import { formatCount, formatDate, formatDelta, formatMoney, formatPercent, humanizeKey, modelName, relativeDelta } from "../lib/format";
 
 export interface Kpi {
   label: string;
@@ -167,7 +167,7 @@ export default function Overview() {
     <>
       <PageHeader
         title="Overview"
-        description={current ? `As of ${formatDate(current.as_of)} · ${current.model ?? ""} model · ${formatCount(current.customers)} customers` : "What your customers are worth, today and tomorrow."}
+        description={current ? `As of ${formatDate(current.as_of)} · ${modelName(current.model)} model · ${formatCount(current.customers)} customers` : "What your customers are worth, today and tomorrow."}
       />
       {model.isPending ? (
         <Loading label="Loading KPIs" height="h-28" />
