@@ -325,7 +325,7 @@ export type paths = {
         };
         /**
          * Model fits
-         * @description The current fit and past fits: parameters with standard errors, log-likelihood, chosen model, holdout backtest (predicted vs actual purchases by frequency bucket) and the frequency/recency matrix.
+         * @description The current fit (or `fit_id`) with its full report — parameters with standard errors, log-likelihood, chosen model, holdout backtest (predicted vs actual purchases by frequency bucket), frequency/recency matrix — and the list of recent fits. 404 before the first calculation.
          *
          *     Requires the `read_data` permission.
          */
@@ -347,7 +347,7 @@ export type paths = {
         };
         /**
          * Revenue forecast
-         * @description Expected repeat revenue from existing customers per period with an 80% band, and the backtest of the same forecast on the holdout.
+         * @description Expected repeat purchases and revenue from existing customers per month with an 80% band, and the backtest of the same forecast on the holdout. 404 before the first calculation.
          *
          *     Requires the `read_data` permission.
          */
@@ -369,7 +369,7 @@ export type paths = {
         };
         /**
          * Customers with CLV
-         * @description Historical CLV, predicted CLV, P(alive), expected purchases and segment per customer, sortable and filterable. `Accept: text/csv` returns every matching customer as CSV.
+         * @description Historical CLV, predicted CLV with its 80% interval, P(alive), expected purchases, churn risk, segment and tier per customer, sortable and filterable. With `Accept: text/csv` every matching customer is streamed as CSV (no paging). Before the first calculation the list is empty and `fit_id` is null.
          *
          *     Requires the `read_data` permission.
          */
@@ -391,7 +391,9 @@ export type paths = {
         };
         /**
          * One customer's CLV
-         * @description Requires the `read_data` permission.
+         * @description Everything about one customer, by our id (GET /customers?external_id=... finds it from the shop's id).
+         *
+         *     Requires the `read_data` permission.
          */
         get: operations["getClvCustomer"];
         put?: never;
@@ -411,7 +413,9 @@ export type paths = {
         };
         /**
          * RFM segments and CLV tiers
-         * @description Requires the `read_data` permission.
+         * @description Counts, revenue, predicted and average CLV and value at risk per RFM segment and per CLV tier, with how the scores are computed.
+         *
+         *     Requires the `read_data` permission.
          */
         get: operations["getSegments"];
         put?: never;
@@ -431,7 +435,9 @@ export type paths = {
         };
         /**
          * Churn risk ranking
-         * @description Requires the `read_data` permission.
+         * @description Customers ranked by value at risk (predicted CLV x P(not alive)), with totals per risk band.
+         *
+         *     Requires the `read_data` permission.
          */
         get: operations["getChurn"];
         put?: never;
@@ -451,7 +457,9 @@ export type paths = {
         };
         /**
          * Acquisition cohorts
-         * @description Requires the `read_data` permission.
+         * @description The cohort x period matrix from the orders themselves (no model needed).
+         *
+         *     Requires the `read_data` permission.
          */
         get: operations["getCohorts"];
         put?: never;
@@ -709,23 +717,34 @@ export type components = {
             /** @description Opaque cursor of the next page; null on the last page. Pass it back unchanged as `cursor`. */
             next_cursor: string | null;
         };
-        /** @description Options of a calculation; every field is optional. */
+        /** @description Options of a calculation; every field is optional and an empty body means all defaults. */
         CalculateRequest: {
-            /** @description Purchase models to fit; the one with the best holdout backtest is chosen. Default: all three. */
-            models?: ("bg_nbd" | "mbg_nbd" | "pareto_nbd")[];
+            /** @description Purchase models to fit (BG/NBD, MBG/NBD, Pareto/NBD); the one with the best holdout backtest is chosen. Default: all three. */
+            models?: ("bgnbd" | "mbgnbd" | "pnbd")[];
             /**
-             * @description Time unit of the RFM summary. Default: week.
+             * @description The models' time unit. Default: week.
              * @enum {string}
              */
             period?: "day" | "week" | "month";
-            /** @description Observation end (RFC 3339 or YYYY-MM-DD); default now. Set it to a historical data set's own end date (e.g. CDNOW: 1998-06-30). */
+            /**
+             * @description Recency/age resolution: `day` (exact) or `period` (whole periods).
+             * @enum {string}
+             */
+            resolution?: "day" | "period";
+            /** @description Observation end: RFC 3339 with an offset, or a date `YYYY-MM-DD` meaning the END of that UTC day. Default: now, when the job runs. Set it to a historical data set's own end (e.g. CDNOW: 1998-06-30). */
             as_of?: string;
-            /** @description Prediction horizon in months for predicted CLV. Default 12. */
+            /** @description Periods for `expected purchases over the horizon`; 0 = one year. */
             horizon?: number;
-            /** @description Annual discount rate for CLV, e.g. 0.1. Default 0.1. */
+            /** @description Monthly discount rate, in (-1, 1]. Default 0.01. */
             discount_rate?: number;
-            /** @description Share of revenue that is profit, 0..1. Default 1 (revenue CLV). */
-            gross_margin?: number;
+            /** @description Gross margin, in (0, 1]. Default 1 (revenue CLV). */
+            margin?: number;
+            /** @description Predicted-CLV horizon in months, 1..1200. Default 12. */
+            clv_months?: number;
+            /** @description Share of the observation period held out for the backtest, (0, 0.5]. Default 0.2. */
+            holdout_fraction?: number;
+            /** @description Months forecast for GET /clv/forecast, 1..120. Default 24. */
+            forecast_months?: number;
         };
         JobAccepted: {
             /**
@@ -733,27 +752,38 @@ export type components = {
              * @description Poll GET /jobs/{job_id} for progress.
              */
             job_id: number;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed";
+            /** @description False when a calculation of this tenant was already queued or running: its id is returned instead of a new one. */
+            created: boolean;
         };
         /** @description A durable background job (a CLV calculation). */
         Job: {
             /** Format: int64 */
             id: number;
             /** @description e.g. `clv.calculate`. */
-            kind?: string;
+            kind: string;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed";
             /** @description 0..1. */
             progress: number;
-            /** @description What the worker is doing (`reading`, `fitting`, `scoring`, ...). */
-            stage?: string;
-            /** @description Why the job failed (failed jobs only). */
+            /** @description What the worker is doing (free text). */
+            stage: string;
+            /** @description Why the job failed (failed jobs only), e.g. too little data. */
             error?: string;
             /** Format: date-time */
-            created_at?: string;
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description The latest start (a job interrupted by a restart is retried).
+             */
+            started_at: string | null;
             /** Format: date-time */
-            started_at?: string | null;
-            /** Format: date-time */
-            finished_at?: string | null;
+            finished_at: string | null;
+            /** @description Starts so far. */
+            attempts: number;
+            /** @description For a succeeded calculation: `{"fit_id": N}`. */
+            result: Record<string, never> | null;
         };
         /** @description Jobs of the tenant, newest first. */
         JobPage: {
@@ -761,47 +791,274 @@ export type components = {
             /** @description Opaque cursor of the next page; null on the last page. Pass it back unchanged as `cursor`. */
             next_cursor: string | null;
         };
-        /** @description A customer's scores from the current model fit (incrementally updated as orders arrive). */
+        KeyName: {
+            /** @description Stable key, e.g. `champions`, `top_10`. */
+            key: string;
+            /** @description Display name. */
+            name: string;
+        };
+        FitRef: {
+            /** @description The model fit these figures come from; null before the first calculation. */
+            fit_id: number | null;
+            /** @description Currency of every `_minor` amount. */
+            currency: string | null;
+            /**
+             * Format: date
+             * @description The fit's observation end (YYYY-MM-DD).
+             */
+            as_of: string | null;
+        };
+        /** @description A customer's scores from the current model fit, updated as their orders arrive. */
         ClvCustomer: {
             /**
              * Format: int64
              * @description Our stable customer id.
              */
-            customer_id?: number;
-            external_id?: string;
-            /** @description Net revenue so far, minor units. */
-            historical_clv_minor?: number;
-            /** @description Predicted CLV over the fit's horizon, minor units. */
-            predicted_clv_minor?: number;
-            p_alive?: number;
-            expected_purchases?: number;
-            /** @description RFM segment key (see GET /clv/segments). */
-            segment?: string;
-            /** @description Churn risk band. */
-            churn_risk?: string;
+            id: number;
+            external_id: string;
+            source: string;
+            email: string | null;
+            /** @description Purchases counted by the model (net of refunds and cancellations). */
+            orders: number;
+            /** Format: date */
+            first_order_date: string | null;
+            /** Format: date */
+            last_order_date: string | null;
+            /** @description Net revenue so far (x margin), minor units. */
+            historical_clv_minor: number;
+            /** @description Predicted CLV over the fit's clv_months, minor units. */
+            predicted_clv_minor: number;
+            predicted_clv_interval: {
+                /** @description 0.8: an 80% interval. */
+                level: number;
+                lower_minor: number | null;
+                upper_minor: number | null;
+            };
+            /** @description Probability the customer is still active. */
+            p_alive: number;
+            expected_purchases_30d: number;
+            expected_purchases_90d: number;
+            expected_purchases_365d: number;
+            /**
+             * @description Churn risk band.
+             * @enum {string}
+             */
+            churn_risk: "low" | "medium" | "high";
+            /** @description Predicted CLV x P(not alive), minor units. */
+            value_at_risk_minor: number;
+            /** @description RFM segment (see GET /clv/segments). */
+            segment: components["schemas"]["KeyName"];
+            /** @description top_1, top_10, top_50 or rest, by predicted CLV. */
+            clv_tier: components["schemas"]["KeyName"];
         };
-        /** @description Customers with their CLV scores. */
         ClvCustomerPage: {
             items: components["schemas"]["ClvCustomer"][];
             /** @description Opaque cursor of the next page; null on the last page. Pass it back unchanged as `cursor`. */
             next_cursor: string | null;
+        } & components["schemas"]["FitRef"];
+        /** @description Everything about one customer: orders summary, historical CLV, predicted CLV with an 80% interval, expected purchases in 30/90/365 days, P(alive), churn risk, expected next order date, segment, and P(alive) over time. */
+        ClvCustomerDetail: components["schemas"]["FitRef"] & {
+            /** Format: int64 */
+            id: number;
+            external_id: string;
+            source: string;
+            email: string | null;
+            /** Format: date-time */
+            created_at: string;
+            order_summary: {
+                purchases: number;
+                net_revenue_minor: number;
+                refunded_minor: number;
+                /** Format: date */
+                first_order_date: string | null;
+                /** Format: date */
+                last_order_date: string | null;
+            };
+            /** @description Null before the first calculation. */
+            score: null | components["schemas"]["ClvCustomerScore"];
+            /** @description P(alive) over time: at each order and after it, up to the fit's as_of. */
+            p_alive_history: {
+                /** Format: date */
+                date: string;
+                p_alive: number;
+                /** @description True on the day of an order. */
+                order: boolean;
+            }[];
         };
-        /** @description Everything about one customer: orders summary, historical CLV, predicted 12-month CLV with an 80% interval, expected purchases in 30/90/365 days, P(alive), churn risk band, expected next order date, segment and P(alive) over time. */
-        ClvCustomerDetail: Record<string, never>;
-        /** @description RFM segments and CLV tiers (top 1/10/50%) with counts, revenue and average CLV. */
-        Segments: Record<string, never>;
-        /** @description Customers ranked by value at risk = predicted CLV x P(not alive). */
-        ChurnPage: {
-            items: Record<string, never>[];
-            /** @description Opaque cursor of the next page; null on the last page. Pass it back unchanged as `cursor`. */
+        ClvCustomerScore: {
+            orders: number;
+            /** Format: date */
+            first_order_date?: string | null;
+            /** Format: date */
+            last_order_date?: string | null;
+            historical_clv_minor: number;
+            predicted_clv_minor: number;
+            predicted_clv_interval?: {
+                level?: number;
+                lower_minor?: number | null;
+                upper_minor?: number | null;
+            };
+            p_alive: number;
+            expected_purchases_30d?: number;
+            expected_purchases_90d?: number;
+            expected_purchases_365d?: number;
+            /** @enum {string} */
+            churn_risk: "low" | "medium" | "high";
+            value_at_risk_minor?: number;
+            segment: components["schemas"]["KeyName"];
+            clv_tier: components["schemas"]["KeyName"];
+            /** @description Repeat purchases (x). */
+            frequency: number;
+            /** @description Time of the last purchase since the first (t_x), in time_unit. */
+            recency: number;
+            /** @description Time since the first purchase (T), in time_unit. */
+            age: number;
+            /** @enum {string|null} */
+            time_unit?: "day" | "week" | "month" | null;
+            /** @description Expected value of a future order (Gamma-Gamma). */
+            expected_spend_minor?: number;
+            predicted_clv_months?: number;
+            rfm: {
+                recency: number;
+                frequency: number;
+                monetary: number;
+            };
+            /**
+             * Format: date
+             * @description When the next order is expected; null when unlikely.
+             */
+            expected_next_order_date?: string | null;
+            /**
+             * Format: date-time
+             * @description When the score was last computed (a new order rescores at once).
+             */
+            updated_at: string;
+        };
+        GroupRow: {
+            key: string;
+            name: string;
+            customers: number;
+            share_of_customers: number;
+            historical_clv_minor: number;
+            predicted_clv_minor: number;
+            average_predicted_clv_minor: number;
+            value_at_risk_minor: number;
+        };
+        /** @description RFM segments and CLV tiers with counts, revenue and average CLV. */
+        Segments: components["schemas"]["FitRef"] & {
+            /** @description Scored customers; the segment counts add up to it, and so do the tiers. */
+            total_customers: number;
+            /** @description The 11 RFM segments (champions, loyal_customers, ..., hibernating, lost), every one listed. */
+            segments: components["schemas"]["GroupRow"][];
+            /** @description top_1, top_10, top_50, rest (each exclusive of the higher tiers). */
+            clv_tiers: components["schemas"]["GroupRow"][];
+            /** @description How R, F, M and the segments and tiers are computed. */
+            scoring: {
+                scores?: string;
+                frequency_monetary?: string;
+                /** @description map[R][FM - 1] → segment key. */
+                map?: {
+                    [key: string]: (string | null)[];
+                };
+                map_layout?: string;
+                clv_tiers?: string;
+            };
+        };
+        /** @description Customers ranked by value at risk = predicted CLV x P(not alive), highest first. */
+        ChurnPage: components["schemas"]["FitRef"] & {
+            items: (components["schemas"]["ClvCustomer"] & {
+                /** @description No repeat purchase yet. */
+                one_time_buyer: boolean;
+            })[];
             next_cursor: string | null;
+            /** @description low, medium and high, over the whole tenant. */
+            bands: {
+                /** @enum {string} */
+                key: "low" | "medium" | "high";
+                customers: number;
+                value_at_risk_minor: number;
+                predicted_clv_minor: number;
+            }[];
+            total_value_at_risk_minor: number;
         };
-        /** @description Acquisition-cohort matrix (cohort x periods since first order). */
-        Cohorts: Record<string, never>;
-        /** @description Expected repeat revenue per period with an 80% band, and the same forecast's backtest on the holdout. */
-        Forecast: Record<string, never>;
-        /** @description Current and past fits: parameters, standard errors, log-likelihood, backtest, frequency/recency matrix. */
-        ModelFits: Record<string, never>;
+        /** @description Acquisition-cohort matrix (cohort x periods since first order), ready for a heatmap and for LTV curves. */
+        Cohorts: {
+            /** @enum {string} */
+            period: "week" | "month" | "quarter";
+            /** @enum {string} */
+            metric: "retention" | "revenue" | "ltv" | "customers";
+            /** Format: date */
+            as_of: string;
+            currency: string | null;
+            num_periods: number;
+            /** @description Oldest first. */
+            cohorts: {
+                /** @description 2024-03, 2024-Q1, or the Monday of a week. */
+                label: string;
+                /** Format: date */
+                start_date: string;
+                customers: number;
+                /** @description The metric per period since acquisition; null where the period is not over yet. */
+                values: (number | null)[];
+                active: number[];
+                orders: number[];
+                revenue_minor: number[];
+            }[];
+            /** @description The metric over all cohorts, per period since acquisition. */
+            overall: (number | null)[];
+            totals: {
+                customers: number;
+                orders: number;
+                revenue_minor: number;
+            };
+        };
+        /** @description Expected repeat revenue from existing customers per month with an 80% band. */
+        Forecast: {
+            fit_id: number;
+            currency: string;
+            /** @enum {string} */
+            period: "month";
+            /**
+             * Format: date
+             * @description The fit's observation end; period 1 starts the day after.
+             */
+            start_day: string;
+            /** @description False when the spend model could not be fitted (revenue fields are then 0). */
+            has_revenue: boolean;
+            periods: {
+                period: number;
+                /** Format: date */
+                start_day?: string;
+                /** Format: date */
+                end_day?: string;
+                expected_purchases: number;
+                purchases_lower: number;
+                purchases_upper: number;
+                expected_revenue_minor: number;
+                revenue_lower_minor: number;
+                revenue_upper_minor: number;
+            }[];
+            /** @description The same forecast made at the start of the holdout, against what actually happened (periods with actual_purchases, and a check with errors and band coverage). */
+            holdout: Record<string, never> | null;
+        };
+        /** @description The current fit (or the one asked for with fit_id) and the list of fits. */
+        ModelFits: {
+            fit: {
+                /** @description The calculation's report: input summary, chosen_model, every candidate model's parameters with standard errors and 95% intervals, log-likelihood, AIC/BIC, holdout backtest (predicted vs actual purchases by frequency bucket), Gamma-Gamma, frequency/recency matrix, forecast, segments, churn, timings. */
+                report: Record<string, never>;
+            };
+            /** @description Recent fits, newest first. */
+            versions: {
+                id: number;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                as_of: string;
+                model: string;
+                customers: number;
+                job_id: number | null;
+            }[];
+        };
     };
     responses: {
         /** @description Invalid input; the message names the field and the reason. */
@@ -1382,7 +1639,10 @@ export interface operations {
     };
     getModel: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A past fit instead of the current one. */
+                fit_id?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1408,10 +1668,10 @@ export interface operations {
     getForecast: {
         parameters: {
             query?: {
-                /** @description Number of periods (default 12). */
+                /** @description Months (default 12); at most the fit's forecast_months. */
                 horizon?: number;
-                /** @description Default month. */
-                period?: "day" | "week" | "month";
+                /** @description Only `month`. */
+                period?: "month";
             };
             header?: never;
             path?: never;
@@ -1432,7 +1692,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            422: components["responses"]["Unprocessable"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1443,10 +1702,14 @@ export interface operations {
                 limit?: components["parameters"]["limit"];
                 /** @description `next_cursor` of the previous page. */
                 cursor?: components["parameters"]["cursor"];
-                /** @description Sort key, e.g. `predicted_clv` or `-predicted_clv` (descending). */
+                /** @description Sort key, e.g. `predicted_clv` (default), `historical_clv`, `p_alive`, `value_at_risk`. */
                 sort?: string;
+                /** @description Default desc. */
+                order?: "asc" | "desc";
+                /** @description RFM segment key, e.g. `at_risk`. */
                 segment?: string;
-                churn_risk?: string;
+                churn_risk?: "low" | "medium" | "high";
+                tier?: "top_1" | "top_10" | "top_50" | "rest";
             };
             header?: never;
             path?: never;
@@ -1467,7 +1730,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1520,7 +1782,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1531,6 +1792,7 @@ export interface operations {
                 limit?: components["parameters"]["limit"];
                 /** @description `next_cursor` of the previous page. */
                 cursor?: components["parameters"]["cursor"];
+                churn_risk?: "low" | "medium" | "high";
             };
             header?: never;
             path?: never;
@@ -1550,15 +1812,18 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
         };
     };
     getCohorts: {
         parameters: {
             query?: {
+                /** @description Default month. */
                 period?: "week" | "month" | "quarter";
+                /** @description Default retention. */
                 metric?: "retention" | "revenue" | "ltv" | "customers";
+                /** @description YYYY-MM-DD; default today. */
+                as_of?: string;
             };
             header?: never;
             path?: never;
