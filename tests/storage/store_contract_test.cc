@@ -1103,14 +1103,19 @@ void ExpectSameScore(const CustomerScore& got, const CustomerScore& want, std::i
   EXPECT_EQ(got.expected_purchases_365d, want.expected_purchases_365d);
   EXPECT_EQ(got.expected_purchases_horizon, want.expected_purchases_horizon);
   EXPECT_EQ(std::isnan(got.expected_spend_minor), std::isnan(want.expected_spend_minor));
-  if (!std::isnan(want.expected_spend_minor))
+  if (!std::isnan(want.expected_spend_minor)) {
     EXPECT_EQ(got.expected_spend_minor, want.expected_spend_minor);
+  }
   EXPECT_EQ(got.predicted_clv_minor, want.predicted_clv_minor);
   // Bit-exact, NaN included.
   EXPECT_EQ(std::isnan(got.clv_lower_minor), std::isnan(want.clv_lower_minor));
-  if (!std::isnan(want.clv_lower_minor)) EXPECT_EQ(got.clv_lower_minor, want.clv_lower_minor);
+  if (!std::isnan(want.clv_lower_minor)) {
+    EXPECT_EQ(got.clv_lower_minor, want.clv_lower_minor);
+  }
   EXPECT_EQ(std::isnan(got.clv_upper_minor), std::isnan(want.clv_upper_minor));
-  if (!std::isnan(want.clv_upper_minor)) EXPECT_EQ(got.clv_upper_minor, want.clv_upper_minor);
+  if (!std::isnan(want.clv_upper_minor)) {
+    EXPECT_EQ(got.clv_upper_minor, want.clv_upper_minor);
+  }
   EXPECT_EQ(got.churn_risk, want.churn_risk);
   EXPECT_EQ(got.value_at_risk_minor, want.value_at_risk_minor);
   EXPECT_EQ(got.rfm_recency, want.rfm_recency);
@@ -1138,9 +1143,10 @@ class AnalyticsTest : public StoreContractTest {
 
   // Writes a fit with the given scores in batches of `batch`; returns the committed record.
   Result<ModelFitRecord> WriteFit(TenantId tenant, const std::vector<CustomerScore>& scores,
-                                  UnixMicros at, std::size_t batch = 3) {
+                                  UnixMicros at, std::size_t batch = 3,
+                                  std::int64_t customers = -1) {
     ModelFitRecord fit = MakeFit(tenant, at);
-    fit.customers = static_cast<std::int64_t>(scores.size());
+    fit.customers = customers >= 0 ? customers : static_cast<std::int64_t>(scores.size());
     CLV_ASSIGN_OR_RETURN(std::unique_ptr<FitWriter> w, store_->BeginFitWrite(tenant, fit));
     for (std::size_t i = 0; i < scores.size(); i += batch) {
       std::span<const CustomerScore> part(scores.data() + i, std::min(batch, scores.size() - i));
@@ -1216,7 +1222,10 @@ TEST_P(AnalyticsTest, FitWriteAbortAndErrorsLeaveNothing) {
   const auto b_ids = MakeCustomers(b.tenant.id, 6);
   auto f1 = WriteFit(a.tenant.id, {MakeScore(ids[0], 0), MakeScore(ids[1], 1)}, kT0);
   ASSERT_TRUE(f1.ok()) << f1.status().ToString();
-  const ModelFitRecord fit = MakeFit(a.tenant.id, kT0 + 10);
+  // A large count takes SQLite's bulk path (sort indexes dropped, rebuilt at Commit): an abort
+  // must bring them back.
+  ModelFitRecord fit = MakeFit(a.tenant.id, kT0 + 10);
+  fit.customers = 50'000;
   {  // Explicit abort.
     auto w = store_->BeginFitWrite(a.tenant.id, fit);
     ASSERT_TRUE(w.ok()) << w.status().ToString();
@@ -1264,6 +1273,12 @@ TEST_P(AnalyticsTest, FitWriteAbortAndErrorsLeaveNothing) {
   ModelFitRecord ghost = fit;
   ghost.tenant = TenantId{987654};
   EXPECT_EQ(store_->BeginFitWrite(ghost.tenant, ghost).status().code(), StatusCode::kNotFound);
+  if (GetParam() == Backend::kSqliteFile) {
+    EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                            "AND tbl_name = 'customer_scores'")
+                  .value(),
+              6);
+  }
   // The store is still writable (locks released, connections clean).
   EXPECT_TRUE(WriteFit(a.tenant.id, {MakeScore(ids[3], 3)}, kT0 + 50).ok());
   EXPECT_EQ(ScoreCount(a.tenant.id), 1);
@@ -1391,8 +1406,16 @@ TEST_P(AnalyticsTest, ListsScoresInEverySortAndDirectionWithFilters) {
   const auto b_ids = MakeCustomers(b.tenant.id, 3);
   std::vector<CustomerScore> scores;
   for (int i = 0; i < kN; ++i) scores.push_back(MakeScore(ids[i], i));
-  ASSERT_TRUE(WriteFit(a.tenant.id, scores, kT0).ok());
+  // B first, then A through the bulk path (SQLite rebuilds the sort indexes at Commit).
   ASSERT_TRUE(WriteFit(b.tenant.id, {MakeScore(b_ids[0], 0), MakeScore(b_ids[1], 1)}, kT0).ok());
+  ASSERT_TRUE(WriteFit(a.tenant.id, scores, kT0, 3, /*customers=*/50'000).ok());
+  ASSERT_EQ(ScoreCount(b.tenant.id), 2);
+  if (GetParam() == Backend::kSqliteFile) {
+    EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                            "AND tbl_name = 'customer_scores'")
+                  .value(),
+              6);
+  }
 
   auto key = [](ScoreSort sort, const CustomerScore& s) -> double {
     switch (sort) {
