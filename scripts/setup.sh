@@ -54,3 +54,14 @@ if [ -f web/package.json ]; then
     (cd web && npm run build --silent)
   fi
 fi
+
+# Swagger UI for /docs (api/docs-ui): swagger-ui-dist, served by `clv serve` from this tree.
+if [ -f api/docs-ui/package.json ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: npm is needed for api/docs-ui (apt-get install nodejs npm)" >&2
+    exit 1
+  fi
+  if [ ! -d api/docs-ui/node_modules ] || [ api/docs-ui/package-lock.json -nt api/docs-ui/node_modules ]; then
+    (cd api/docs-ui && npm ci --no-audit --no-fund --ignore-scripts)
+  fi
+fi

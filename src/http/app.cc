@@ -13,6 +13,8 @@
 #include "http/handlers/job_handlers.h"
 #include "http/handlers/model_handlers.h"
 #include "http/handlers/order_handlers.h"
+#include "http/metrics.h"
+#include "http/openapi.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/static_files.h"
@@ -63,6 +65,8 @@ struct Application::State {
   std::unique_ptr<service::JobRunner> jobs;
   std::unique_ptr<Server> server;
   bool created_database = false;
+  // Last: unregistered before the server it reads is destroyed.
+  metrics::Registry::GaugeHandle open_connections_gauge;
 };
 
 Application::Application(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -132,6 +136,14 @@ Result<std::unique_ptr<Application>> Application::Create(AppOptions options) {
   RegisterOrderRoutes(router, *state->orders);
   RegisterJobRoutes(router, *state->store, *state->jobs);
   RegisterModelRoutes(router, *state->store);
+  CLV_ASSIGN_OR_RETURN(std::shared_ptr<const OpenApiSpec> spec, OpenApiSpec::Embedded());
+  DocsOptions docs;
+  docs.spec = spec;
+  docs.ui_dir = state->options.docs_ui_dir.empty() ? BuiltInDocsUiDir() : state->options.docs_ui_dir;
+  if (std::string warning = RegisterOpenApiRoutes(router, std::move(docs)); !warning.empty()) {
+    state->options.warn(warning);
+  }
+  RegisterMetricsRoute(router, metrics::Global());
 
   const std::filesystem::path& web_root = state->options.web_root;
   std::error_code ec;
@@ -158,7 +170,13 @@ Result<std::unique_ptr<Application>> Application::Create(AppOptions options) {
   server_options.log_format =
       config.log_format == clv::LogFormat::kJson ? http::LogFormat::kJson : http::LogFormat::kText;
   server_options.access_log = state->options.access_log;
+  server_options.middleware.push_back(RequestValidation(spec));
+  server_options.on_response = RequestMetricsObserver(metrics::Global());
   state->server = std::make_unique<Server>(std::move(server_options), std::move(router));
+  Server* server = state->server.get();
+  state->open_connections_gauge = metrics::Global().Gauge(
+      "clv_http_open_connections", "Open client connections.",
+      [server] { return static_cast<double>(server->open_connections()); });
   return std::unique_ptr<Application>(new Application(std::move(state)));
 }
 

@@ -31,6 +31,9 @@ struct AppOptions {
   security::Argon2Params argon2 = security::Argon2Params::Interactive();
   // The dashboard's build output, served under /app/; empty or missing: not served.
   std::filesystem::path web_root;
+  // swagger-ui-dist's directory, served under /docs/; empty: the one `npm ci` installed in the
+  // source tree this binary was built from (api/docs-ui/node_modules/swagger-ui-dist).
+  std::filesystem::path docs_ui_dir;
   // Warnings while starting (generated secrets, a missing dashboard build).
   std::function<void(std::string_view)> warn = [](std::string_view) {};
   bool access_log = true;

@@ -138,6 +138,7 @@ Router::Match Router::Find(Method method, std::string_view raw_path) const {
     result.kind = Match::Kind::kNotFound;
     return result;
   }
+  result.pattern = best->pattern;
 
   const std::pair<Handler, RouteOptions>* chosen = nullptr;
   for (const auto& m : best->methods) {

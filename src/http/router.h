@@ -75,6 +75,10 @@ class Router {
     const RouteOptions* options = nullptr;   // kFound
     std::vector<std::pair<std::string, std::string>> params;  // kFound; decoded
     std::string allow;                       // kMethodNotAllowed: "GET, HEAD, POST"
+    // kFound and kMethodNotAllowed: the matched route's pattern as registered
+    // ("/clv/customers/:id"); a view into the Router, valid as long as it lives. Metrics label
+    // requests by it (never by the raw path, whose ids would explode the label set).
+    std::string_view pattern;
   };
 
   // `raw_path` is the path part of the request target, still percent-encoded. A path with a

@@ -242,6 +242,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     raw_path_ = std::string(url->encoded_path());
     match_ = server_->router.Find(method_, raw_path_);
+    route_pattern_ = match_.pattern;
     std::size_t limit = opts().body_limit_bytes;
     if (match_.kind == Router::Match::Kind::kFound && match_.options->body_limit_bytes != 0) {
       limit = match_.options->body_limit_bytes;
@@ -464,21 +465,31 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void AfterWrite() {
-    if (opts().access_log) {
+    if (opts().access_log || opts().on_response) {
       const auto duration =
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
-      spdlog::info("{}", FormatAccessLog({.method = log_method_,
-                                          .path = raw_path_,
-                                          .status = status_,
-                                          .bytes = bytes_,
-                                          .duration_us = duration,
-                                          .request_id = request_id_,
-                                          .remote = remote_},
-                                         opts().log_format));
+      if (opts().on_response) {
+        opts().on_response({.method = log_method_,
+                            .route = route_pattern_,
+                            .status = status_,
+                            .bytes = bytes_,
+                            .duration_us = duration});
+      }
+      if (opts().access_log) {
+        spdlog::info("{}", FormatAccessLog({.method = log_method_,
+                                            .path = raw_path_,
+                                            .status = status_,
+                                            .bytes = bytes_,
+                                            .duration_us = duration,
+                                            .request_id = request_id_,
+                                            .remote = remote_},
+                                           opts().log_format));
+      }
     }
     response_.reset();
     log_method_.clear();
     raw_path_.clear();
+    route_pattern_ = {};
     request_id_.clear();
     if (!keep_alive_ || server_->stopping.load()) {
       // Half-close so the client reads the whole response before seeing EOF.
@@ -548,6 +559,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Method method_ = Method::kGet;
   std::string raw_path_;
   Router::Match match_;
+  std::string_view route_pattern_;  // into the server's Router; empty when no route matched
   bool keep_alive_ = true;
   bool head_ = false;
   std::string request_id_;

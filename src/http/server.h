@@ -22,8 +22,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -33,6 +35,15 @@
 #include "http/router.h"
 
 namespace clv::http {
+
+// One finished exchange, as reported to ServerOptions::on_response.
+struct ResponseRecord {
+  std::string_view method;  // as sent ("GET"); empty if the request line was unreadable
+  std::string_view route;   // the matched route's pattern ("/orders/:id"); empty: no route
+  int status = 0;
+  std::uint64_t bytes = 0;  // response body bytes
+  std::int64_t duration_us = 0;
+};
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:3001";  // "host:port"; port 0 picks a free port; "[::1]:80"
@@ -50,6 +61,9 @@ struct ServerOptions {
   std::vector<Middleware> middleware;            // after auth, before the handler
   LogFormat log_format = LogFormatFromEnv();
   bool access_log = true;
+  // Called on an io thread after every response is written, protocol errors (400/408/413/431)
+  // included: the hook for request metrics. Must be cheap, thread-safe and not throw.
+  std::function<void(const ResponseRecord&)> on_response;
 };
 
 class Server {

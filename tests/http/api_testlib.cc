@@ -8,6 +8,8 @@
 #include <random>
 
 #include "core/domain.h"
+#include "http/openapi.h"
+#include "http/router.h"
 #include "security/password.h"
 
 namespace clv::http::apitest {
@@ -143,12 +145,27 @@ void TestClock::Release() {
   cv_.notify_all();
 }
 
+::testing::AssertionResult MatchesOpenApi(std::string_view method, std::string_view target,
+                                          const TestResponse& r) {
+  Result<std::shared_ptr<const OpenApiSpec>> spec = OpenApiSpec::Embedded();
+  if (!spec.ok()) return ::testing::AssertionFailure() << spec.status().ToString();
+  std::string_view raw_path = target.substr(0, target.find('?'));
+  std::optional<std::string> path = PercentDecode(raw_path);
+  if (!path) return ::testing::AssertionSuccess();  // a malformed path: nothing to look up
+  Status s = (*spec)->ValidateResponse(method, *path, r.status, r.Header("Content-Type"), r.body);
+  if (!s.ok()) return ::testing::AssertionFailure() << "OpenAPI mismatch: " << s.message();
+  return ::testing::AssertionSuccess();
+}
+
 TestResponse Send(std::uint16_t port, std::string_view method, std::string_view target,
                   const Headers& headers, std::string_view body) {
   testing::TestClient client(port);
   if (!client.connected()) return TestResponse{};
   std::optional<TestResponse> r = client.Request(method, target, headers, body);
-  return r ? std::move(*r) : TestResponse{};
+  if (!r) return TestResponse{};
+  // Every response an API test sees is checked against api/openapi.json.
+  EXPECT_TRUE(MatchesOpenApi(method, target, *r)) << "body: " << r->body.substr(0, 2000);
+  return std::move(*r);
 }
 
 boost::json::value JsonOf(const TestResponse& r) {

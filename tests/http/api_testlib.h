@@ -84,9 +84,15 @@ using testing::TestResponse;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // One request on a fresh connection to 127.0.0.1:port. A transport failure becomes a response
-// with status 0 (the test then fails on the status check, it does not crash).
+// with status 0 (the test then fails on the status check, it does not crash). Every response is
+// checked with MatchesOpenApi (a mismatch is a test failure).
 TestResponse Send(std::uint16_t port, std::string_view method, std::string_view target,
                   const Headers& headers = {}, std::string_view body = {});
+
+// The response checked against api/openapi.json (OpenApiSpec::ValidateResponse): the route and
+// status are documented and the body matches the schema. Send() applies it to every response.
+::testing::AssertionResult MatchesOpenApi(std::string_view method, std::string_view target,
+                                          const TestResponse& r);
 
 // Checks the error envelope {"error": {"code", "message", "request_id"}} with a non-empty
 // string for each, and the status. Returns the parsed error object (empty on failure).

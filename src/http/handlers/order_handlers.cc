@@ -2,12 +2,23 @@
 
 #include <charconv>
 
+#include "core/metrics.h"
 #include "http/error_mapping.h"
 #include "http/handlers/json_fields.h"
 #include "http/middleware.h"
 
 namespace clv::http {
 namespace {
+
+// Ingest counts for /metrics (clv_orders_ingested_total{source,result}).
+void CountIngested(std::string_view source, const storage::UpsertResult& r) {
+  static metrics::CounterFamily& ingested = metrics::Global().Counter(
+      "clv_orders_ingested_total", "Orders received over the API, by source and by what the store did.",
+      {"source", "result"});
+  ingested.Add({source, "created"}, static_cast<double>(r.created));
+  ingested.Add({source, "updated"}, static_cast<double>(r.updated));
+  ingested.Add({source, "unchanged"}, static_cast<double>(r.unchanged));
+}
 
 boost::json::object CountsJson(const storage::UpsertResult& r) {
   return {{"created", r.created}, {"updated", r.updated}, {"unchanged", r.unchanged}};
@@ -77,6 +88,7 @@ void RegisterOrderRoutes(Router& router, service::OrderService& orders) {
     if (auto error = RequireMediaType(request, "application/json")) return *error;
     Result<storage::UpsertResult> r = orders.RecordJson(request.auth->tenant, request.body);
     if (!r.ok()) return ErrorFromStatus(r.status());
+    CountIngested("api", *r);
     return Response::Json(200, CountsJson(*r));
   }, RequirePermission("write_orders"));
 
@@ -97,6 +109,7 @@ void RegisterOrderRoutes(Router& router, service::OrderService& orders) {
     }
     Result<service::ImportSummary> r = orders.ImportCsvText(request.auth->tenant, csv);
     if (!r.ok()) return ErrorFromStatus(r.status());
+    CountIngested("csv", r->counts);
     boost::json::object out = CountsJson(r->counts);
     out["rows"] = r->rows;
     return Response::Json(200, out);
