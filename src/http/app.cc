@@ -9,6 +9,7 @@
 
 #include "http/auth.h"
 #include "http/handlers/auth_handlers.h"
+#include "http/handlers/clv_handlers.h"
 #include "http/handlers/health.h"
 #include "http/handlers/job_handlers.h"
 #include "http/handlers/model_handlers.h"
@@ -61,6 +62,7 @@ struct Application::State {
   std::unique_ptr<security::PasswordHasher> hasher;
   std::unique_ptr<service::AccountService> accounts;
   std::unique_ptr<service::OrderService> orders;
+  std::unique_ptr<service::ClvQueryService> clv_queries;
   std::unique_ptr<service::IncrementalScorer> scorer;
   std::unique_ptr<service::JobRunner> jobs;
   std::unique_ptr<Server> server;
@@ -134,6 +136,8 @@ Result<std::unique_ptr<Application>> Application::Create(AppOptions options) {
   RegisterHealthRoutes(router, std::move(health));
   RegisterAuthRoutes(router, *state->accounts);
   RegisterOrderRoutes(router, *state->orders);
+  state->clv_queries = std::make_unique<service::ClvQueryService>(*state->store, clock);
+  RegisterClvRoutes(router, *state->clv_queries);
   RegisterJobRoutes(router, *state->store, *state->jobs);
   RegisterModelRoutes(router, *state->store);
   CLV_ASSIGN_OR_RETURN(std::shared_ptr<const OpenApiSpec> spec, OpenApiSpec::Embedded());

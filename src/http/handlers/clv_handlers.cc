@@ -1,0 +1,443 @@
+#include "http/handlers/clv_handlers.h"
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <utility>
+
+#include "core/time.h"
+#include "engine/analytics/segments.h"
+#include "http/error_mapping.h"
+#include "http/handlers/json_fields.h"
+
+namespace clv::http {
+namespace {
+
+namespace json = boost::json;
+
+json::value DateOrNull(std::int64_t day) {
+  if (day < 0) return nullptr;
+  return json::value(FormatDate(day * kMicrosPerDay));
+}
+
+// Model outputs in minor units are doubles; the API shows whole minor units.
+std::int64_t Minor(double v) { return std::isfinite(v) ? static_cast<std::int64_t>(std::llround(v)) : 0; }
+json::value MinorOrNull(double v) {
+  if (!std::isfinite(v)) return nullptr;
+  return json::value(static_cast<std::int64_t>(std::llround(v)));
+}
+
+json::object KeyName(std::string_view key, std::string_view name) {
+  return {{"key", key}, {"name", name}};
+}
+
+json::object ScoreItem(const storage::ScoredCustomer& sc) {
+  const Customer& c = sc.customer;
+  const storage::CustomerScore& s = sc.score;
+  json::object o;
+  o["id"] = c.id.value;
+  o["external_id"] = c.external_id;
+  o["source"] = c.source;
+  o["email"] = c.email.empty() ? json::value(nullptr) : json::value(c.email);
+  o["orders"] = s.orders;
+  o["first_order_date"] = DateOrNull(s.first_order_day);
+  o["last_order_date"] = DateOrNull(s.last_order_day);
+  o["historical_clv_minor"] = s.historical_clv_minor;
+  o["predicted_clv_minor"] = Minor(s.predicted_clv_minor);
+  o["predicted_clv_interval"] = json::object{{"level", 0.8},
+                                             {"lower_minor", MinorOrNull(s.clv_lower_minor)},
+                                             {"upper_minor", MinorOrNull(s.clv_upper_minor)}};
+  o["p_alive"] = s.p_alive;
+  o["expected_purchases_30d"] = s.expected_purchases_30d;
+  o["expected_purchases_90d"] = s.expected_purchases_90d;
+  o["expected_purchases_365d"] = s.expected_purchases_365d;
+  o["churn_risk"] = s.churn_risk;
+  o["value_at_risk_minor"] = Minor(s.value_at_risk_minor);
+  o["segment"] = KeyName(s.segment, service::SegmentName(s.segment));
+  o["clv_tier"] = KeyName(s.clv_tier, service::ClvTierName(s.clv_tier));
+  return o;
+}
+
+// fit_id, currency and as_of of the current fit (null before the first calculation).
+void FitFields(json::object& o, const std::optional<storage::ModelFitRecord>& fit) {
+  o["fit_id"] = fit ? json::value(fit->id) : json::value(nullptr);
+  o["currency"] = fit ? json::value(fit->currency) : json::value(nullptr);
+  o["as_of"] = fit ? json::value(FormatDate(fit->as_of_us)) : json::value(nullptr);
+}
+
+json::value Cursor(const std::string& cursor) {
+  return cursor.empty() ? json::value(nullptr) : json::value(cursor);
+}
+
+std::optional<std::string> Query(const Request& request, std::string_view key) {
+  if (auto v = request.QueryParam(key)) return std::string(*v);
+  return std::nullopt;
+}
+
+Result<storage::ListScoresOptions> ReadListOptions(const Request& request) {
+  storage::ListScoresOptions o;
+  CLV_ASSIGN_OR_RETURN(PageParams page, ReadPageParams(request));
+  o.limit = page.limit;
+  o.cursor = std::move(page.cursor);
+  if (auto sort = request.QueryParam("sort")) {
+    CLV_ASSIGN_OR_RETURN(o.sort, service::ParseScoreSort(*sort));
+  }
+  if (auto order = request.QueryParam("order")) {
+    if (*order == "asc") {
+      o.descending = false;
+    } else if (*order != "desc") {
+      return InvalidArgument("order: unknown value '" + std::string(*order) + "' (expected asc or desc)");
+    }
+  }
+  o.segment = Query(request, "segment");
+  o.churn_risk = Query(request, "churn_risk");
+  o.clv_tier = Query(request, "tier");
+  return o;
+}
+
+bool WantsCsv(const Request& request) {
+  std::optional<std::string_view> accept = request.headers.Get("Accept");
+  return accept && accept->find("text/csv") != std::string_view::npos;
+}
+
+// One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break; text that a
+// spreadsheet would run as a formula gets a leading apostrophe (OWASP "CSV injection").
+void TextCell(std::string& out, std::string_view v) {
+  std::string cell;
+  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' ||
+                     v[0] == '\r')) {
+    cell = "'";
+  }
+  cell += v;
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) {
+    out += cell;
+    return;
+  }
+  out += '"';
+  for (char ch : cell) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  out += '"';
+}
+
+void NumberCell(std::string& out, double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6g", v);
+  out += buf;
+}
+
+void CsvRow(std::string& out, const storage::ScoredCustomer& sc, const storage::ModelFitRecord& fit) {
+  const Customer& c = sc.customer;
+  const storage::CustomerScore& s = sc.score;
+  auto date = [](std::int64_t day) { return day < 0 ? std::string() : FormatDate(day * kMicrosPerDay); };
+  auto minor = [](double v) { return std::isfinite(v) ? std::to_string(std::llround(v)) : std::string(); };
+  out += std::to_string(c.id.value);
+  out += ',';
+  TextCell(out, c.external_id);
+  out += ',';
+  TextCell(out, c.source);
+  out += ',';
+  TextCell(out, c.email);
+  out += ',' + std::to_string(s.orders) + ',' + date(s.first_order_day) + ',' +
+         date(s.last_order_day) + ',' + std::to_string(s.historical_clv_minor) + ',' +
+         minor(s.predicted_clv_minor) + ',' + minor(s.clv_lower_minor) + ',' +
+         minor(s.clv_upper_minor) + ',';
+  NumberCell(out, s.p_alive);
+  out += ',';
+  NumberCell(out, s.expected_purchases_30d);
+  out += ',';
+  NumberCell(out, s.expected_purchases_90d);
+  out += ',';
+  NumberCell(out, s.expected_purchases_365d);
+  out += ',';
+  TextCell(out, s.churn_risk);
+  out += ',' + minor(s.value_at_risk_minor) + ',';
+  TextCell(out, s.segment);
+  out += ',';
+  TextCell(out, s.clv_tier);
+  out += ',' + fit.currency + ',' + std::to_string(fit.id) + "\r\n";
+}
+
+// The CSV export: the header, then one service page per Next() (bounded memory for any size).
+class CsvExport final : public BodyStream {
+ public:
+  CsvExport(std::unique_ptr<service::CustomerWalk> walk, std::optional<service::ScoredPage> first)
+      : walk_(std::move(walk)), pending_(std::move(first)) {}
+
+  Result<bool> Next(std::string& out) override {
+    if (!header_sent_) {
+      header_sent_ = true;
+      out += kCsvColumns;
+      out += "\r\n";
+    }
+    if (!pending_) {
+      CLV_ASSIGN_OR_RETURN(pending_, walk_->Next());
+      if (!pending_) return false;
+    }
+    if (pending_->fit) {
+      for (const storage::ScoredCustomer& sc : pending_->page.items) CsvRow(out, sc, *pending_->fit);
+    }
+    const bool last = pending_->page.next_cursor.empty();
+    pending_.reset();
+    return !last;
+  }
+  std::optional<std::uint64_t> Length() const override { return std::nullopt; }
+
+ private:
+  std::unique_ptr<service::CustomerWalk> walk_;
+  std::optional<service::ScoredPage> pending_;
+  bool header_sent_ = false;
+};
+
+json::object GroupJson(const service::GroupRow& g, std::int64_t total) {
+  json::object o;
+  o["key"] = g.key;
+  o["name"] = g.name;
+  o["customers"] = g.customers;
+  o["share_of_customers"] =
+      total > 0 ? static_cast<double>(g.customers) / static_cast<double>(total) : 0.0;
+  o["historical_clv_minor"] = g.historical_clv_minor;
+  o["predicted_clv_minor"] = Minor(g.predicted_clv_minor);
+  o["average_predicted_clv_minor"] = Minor(g.average_predicted_clv_minor);
+  o["value_at_risk_minor"] = Minor(g.value_at_risk_minor);
+  return o;
+}
+
+// How segments and tiers are defined (engine/analytics/segments.h), the map generated from the
+// engine itself so that it cannot drift from what was computed.
+json::object ScoringJson() {
+  json::object map;
+  for (int r = 5; r >= 1; --r) {
+    json::array row;
+    for (int fm = 1; fm <= 5; ++fm) {
+      Result<engine::RfmSegment> s = engine::RfmSegmentOf(r, fm);
+      row.push_back(s.ok() ? json::value(engine::RfmSegmentKey(*s)) : json::value(nullptr));
+    }
+    map[std::to_string(r)] = std::move(row);
+  }
+  json::object o;
+  o["scores"] =
+      "R, F and M are quintile scores 1..5 (5 = best) of days since the last order (fewer is "
+      "better), number of orders and net revenue, from mid-ranks: score = 1 + floor(5 * (worse + "
+      "tied / 2) / n), so tied customers share a score; a lone customer scores 3.";
+  o["frequency_monetary"] = "FM = (F + M + 1) / 2, rounded down (the mean of F and M, halves up)";
+  o["map"] = std::move(map);
+  o["map_layout"] = "map[R][FM - 1] is the segment key for recency score R and FM score FM";
+  o["clv_tiers"] =
+      "by predicted CLV, highest first (ties: lower customer id first): ranks below floor(n/100) "
+      "are top_1, below floor(n/10) top_10, below floor(n/2) top_50, the rest rest";
+  return o;
+}
+
+Result<std::int64_t> ParseDay(std::string_view text) {
+  TimestampOptions options;
+  options.allow_date_only = true;
+  if (text.size() != 10) return InvalidArgument("as_of: expected a date YYYY-MM-DD");
+  Result<UnixMicros> t = ParseTimestamp(text, options);
+  if (!t.ok()) return InvalidArgument("as_of: " + t.status().message());
+  return UtcDayOf(*t);
+}
+
+std::string CohortLabel(service::CohortPeriod period, std::int64_t start_day) {
+  const CivilDay c = CivilFromDays(start_day);
+  char buf[32];
+  switch (period) {
+    case service::CohortPeriod::kMonth:
+      std::snprintf(buf, sizeof(buf), "%04d-%02d", c.year, c.month);
+      return buf;
+    case service::CohortPeriod::kQuarter:
+      std::snprintf(buf, sizeof(buf), "%04d-Q%d", c.year, (c.month - 1) / 3 + 1);
+      return buf;
+    case service::CohortPeriod::kWeek:
+      break;
+  }
+  return FormatDate(start_day * kMicrosPerDay);  // the Monday
+}
+
+json::value CellJson(const std::optional<double>& v, engine::CohortMetric metric) {
+  if (!v) return nullptr;
+  const bool whole = metric == engine::CohortMetric::kRevenue || metric == engine::CohortMetric::kCustomers;
+  return whole ? json::value(static_cast<std::int64_t>(std::llround(*v))) : json::value(*v);
+}
+
+template <typename T>
+json::array IntArray(const std::vector<T>& v) {
+  json::array a;
+  a.reserve(v.size());
+  for (T x : v) a.push_back(static_cast<std::int64_t>(x));
+  return a;
+}
+
+}  // namespace
+
+void RegisterClvRoutes(Router& router, service::ClvQueryService& queries) {
+  router.Get("/clv/customers", [&queries](Request& request) {
+    Result<storage::ListScoresOptions> options = ReadListOptions(request);
+    if (!options.ok()) return ErrorFromStatus(options.status());
+    if (WantsCsv(request)) {
+      // The first page is read here, so bad filters are still a 400 with the envelope.
+      auto walk = std::make_unique<service::CustomerWalk>(queries, request.auth->tenant, *options);
+      Result<std::optional<service::ScoredPage>> first = walk->Next();
+      if (!first.ok()) return ErrorFromStatus(first.status());
+      Response r = Response::Stream(200, "text/csv; charset=utf-8",
+                                    std::make_shared<CsvExport>(std::move(walk), std::move(*first)));
+      r.headers.Set("Content-Disposition", "attachment; filename=\"clv-customers.csv\"");
+      return r;
+    }
+    Result<service::ScoredPage> page = queries.ListCustomers(request.auth->tenant, *options);
+    if (!page.ok()) return ErrorFromStatus(page.status());
+    json::array items;
+    items.reserve(page->page.items.size());
+    for (const storage::ScoredCustomer& sc : page->page.items) items.push_back(ScoreItem(sc));
+    json::object out;
+    out["items"] = std::move(items);
+    out["next_cursor"] = Cursor(page->page.next_cursor);
+    FitFields(out, page->fit);
+    return Response::Json(200, out);
+  }, RequirePermission("read_data"));
+
+  router.Get("/clv/customers/:id", [&queries](Request& request) {
+    Result<std::int64_t> id = PathId(request, "id");
+    if (!id.ok()) return ErrorFromStatus(NotFound("customer not found"));
+    Result<service::CustomerDetail> d = queries.GetCustomer(request.auth->tenant, CustomerId{*id});
+    if (!d.ok()) {
+      if (d.status().code() == StatusCode::kNotFound) {
+        return ErrorFromStatus(NotFound("customer " + std::to_string(*id) + " not found"));
+      }
+      return ErrorFromStatus(d.status());
+    }
+    const Customer& c = d->customer;
+    json::object out;
+    out["id"] = c.id.value;
+    out["external_id"] = c.external_id;
+    out["source"] = c.source;
+    out["email"] = c.email.empty() ? json::value(nullptr) : json::value(c.email);
+    out["created_at"] = FormatRfc3339(c.created_at_us);
+    FitFields(out, d->fit);
+    out["order_summary"] = json::object{
+        {"purchases", d->purchases},
+        {"net_revenue_minor", d->net_revenue_minor},
+        {"refunded_minor", d->refunded_minor},
+        {"first_order_date", c.first_order_at_us != 0 ? json::value(FormatDate(c.first_order_at_us))
+                                                      : json::value(nullptr)},
+        {"last_order_date", c.last_order_at_us != 0 ? json::value(FormatDate(c.last_order_at_us))
+                                                    : json::value(nullptr)}};
+    if (d->score) {
+      const storage::CustomerScore& s = *d->score;
+      json::object score = ScoreItem({c, s});
+      for (std::string_view k : {"id", "external_id", "source", "email"}) score.erase(k);
+      score["frequency"] = s.frequency;
+      score["recency"] = s.recency;
+      score["age"] = s.age;
+      score["time_unit"] = d->fit ? json::value(d->fit->period) : json::value(nullptr);
+      score["expected_spend_minor"] = Minor(s.expected_spend_minor);
+      score["predicted_clv_months"] = d->fit ? d->fit->clv_months : 12;
+      score["rfm"] = json::object{
+          {"recency", s.rfm_recency}, {"frequency", s.rfm_frequency}, {"monetary", s.rfm_monetary}};
+      score["expected_next_order_date"] = DateOrNull(s.expected_next_order_day);
+      score["updated_at"] = FormatRfc3339(s.updated_at_us);
+      out["score"] = std::move(score);
+    } else {
+      out["score"] = nullptr;
+    }
+    json::array history;
+    history.reserve(d->p_alive_history.size());
+    for (const service::PAlivePoint& p : d->p_alive_history) {
+      history.push_back(json::object{
+          {"date", FormatDate(p.day * kMicrosPerDay)}, {"p_alive", p.p_alive}, {"order", p.order}});
+    }
+    out["p_alive_history"] = std::move(history);
+    return Response::Json(200, out);
+  }, RequirePermission("read_data"));
+
+  router.Get("/clv/segments", [&queries](Request& request) {
+    Result<service::SegmentReport> r = queries.Segments(request.auth->tenant);
+    if (!r.ok()) return ErrorFromStatus(r.status());
+    json::object out;
+    FitFields(out, r->fit);
+    out["total_customers"] = r->total_customers;
+    json::array segments, tiers;
+    for (const service::GroupRow& g : r->segments) segments.push_back(GroupJson(g, r->total_customers));
+    for (const service::GroupRow& g : r->clv_tiers) tiers.push_back(GroupJson(g, r->total_customers));
+    out["segments"] = std::move(segments);
+    out["clv_tiers"] = std::move(tiers);
+    out["scoring"] = ScoringJson();
+    return Response::Json(200, out);
+  }, RequirePermission("read_data"));
+
+  router.Get("/clv/churn", [&queries](Request& request) {
+    Result<PageParams> page = ReadPageParams(request);
+    if (!page.ok()) return ErrorFromStatus(page.status());
+    Result<service::ChurnPage> r = queries.Churn(request.auth->tenant, page->limit, page->cursor,
+                                                 Query(request, "churn_risk"));
+    if (!r.ok()) return ErrorFromStatus(r.status());
+    json::array items;
+    for (const storage::ScoredCustomer& sc : r->customers.page.items) {
+      json::object item = ScoreItem(sc);
+      item["one_time_buyer"] = sc.score.frequency == 0;
+      items.push_back(std::move(item));
+    }
+    json::object out;
+    out["items"] = std::move(items);
+    out["next_cursor"] = Cursor(r->customers.page.next_cursor);
+    FitFields(out, r->customers.fit);
+    json::array bands;
+    double total = 0;
+    for (const service::GroupRow& g : r->bands) {
+      bands.push_back(json::object{{"key", g.key},
+                                   {"customers", g.customers},
+                                   {"value_at_risk_minor", Minor(g.value_at_risk_minor)},
+                                   {"predicted_clv_minor", Minor(g.predicted_clv_minor)}});
+      total += g.value_at_risk_minor;
+    }
+    out["bands"] = std::move(bands);
+    out["total_value_at_risk_minor"] = Minor(total);
+    return Response::Json(200, out);
+  }, RequirePermission("read_data"));
+
+  router.Get("/clv/cohorts", [&queries](Request& request) {
+    Result<service::CohortPeriod> period = service::ParseCohortPeriod(
+        request.QueryParam("period").value_or("month"));
+    if (!period.ok()) return ErrorFromStatus(period.status());
+    Result<engine::CohortMetric> metric =
+        engine::ParseCohortMetric(request.QueryParam("metric").value_or("retention"));
+    if (!metric.ok()) return ErrorFromStatus(InvalidArgument("metric: " + metric.status().message()));
+    std::optional<std::int64_t> as_of;
+    if (auto text = request.QueryParam("as_of")) {
+      Result<std::int64_t> day = ParseDay(*text);
+      if (!day.ok()) return ErrorFromStatus(day.status());
+      as_of = *day;
+    }
+    Result<service::CohortReport> r = queries.Cohorts(request.auth->tenant, *period, *metric, as_of);
+    if (!r.ok()) return ErrorFromStatus(r.status());
+    json::object out;
+    out["period"] = service::CohortPeriodName(r->period);
+    out["metric"] = engine::CohortMetricName(r->metric);
+    out["as_of"] = FormatDate(r->as_of_day * kMicrosPerDay);
+    out["currency"] = r->currency.empty() ? json::value(nullptr) : json::value(r->currency);
+    out["num_periods"] = r->num_periods;
+    json::array cohorts;
+    for (const service::CohortReportRow& row : r->cohorts) {
+      json::array values;
+      for (const auto& v : row.values) values.push_back(CellJson(v, r->metric));
+      cohorts.push_back(json::object{{"label", CohortLabel(r->period, row.start_day)},
+                                     {"start_date", FormatDate(row.start_day * kMicrosPerDay)},
+                                     {"customers", row.customers},
+                                     {"values", std::move(values)},
+                                     {"active", IntArray(row.active)},
+                                     {"orders", IntArray(row.orders)},
+                                     {"revenue_minor", IntArray(row.revenue_minor)}});
+    }
+    out["cohorts"] = std::move(cohorts);
+    json::array overall;
+    for (const auto& v : r->overall) overall.push_back(CellJson(v, r->metric));
+    out["overall"] = std::move(overall);
+    out["totals"] = json::object{{"customers", r->total_customers},
+                                 {"orders", r->total_orders},
+                                 {"revenue_minor", r->total_revenue_minor}};
+    return Response::Json(200, out);
+  }, RequirePermission("read_data"));
+}
+
+}  // namespace clv::http
