@@ -202,7 +202,8 @@ TEST_P(ApiJobsTest, CdnowCalculationOverTheApiMatchesClvFit) {
   auto customer_id_of = [&](const std::string& external_id) -> std::int64_t {
     TestResponse c = Get("/customers?source=csv&external_id=" + external_id, a.access_token);
     EXPECT_EQ(c.status, 200) << c.body;
-    const json::array& items = JsonOf(c).at("items").as_array();
+    const json::value body = JsonOf(c);
+    const json::array& items = body.at("items").as_array();
     EXPECT_EQ(items.size(), 1u);
     return items.empty() ? 0 : items[0].at("id").to_number<std::int64_t>();
   };
