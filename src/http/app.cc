@@ -123,6 +123,27 @@ Result<std::unique_ptr<Application>> Application::Create(AppOptions options) {
                             return service::RunCalculationJob(*job_store, *job_clock, job.tenant, job.id,
                                                               job.params_json, progress, &cancelled);
                           });
+  }
+  state->scorer = std::make_unique<service::IncrementalScorer>(*state->store, clock);
+  service::IncrementalScorer* scorer = state->scorer.get();
+  service::JobRunner* job_runner = state->jobs.get();
+  // After orders are stored: rescore their customers with the current fit, and queue a refit
+  // when the fit is older than CLV_REFIT_INTERVAL_HOURS. Failures are logged, never the
+  // request's: the orders are committed.
+  state->orders = std::make_unique<service::OrderService>(
+      *state->store, clock,
+      [scorer, job_runner](TenantId tenant, const std::vector<CustomerId>& customers) {
+        Result<service::RescoreSummary> r = scorer->Rescore(tenant, customers);
+        if (!r.ok()) {
+          spdlog::warn("tenant {}: rescoring {} customers failed: {}", tenant.value, customers.size(),
+                       r.status().ToString());
+        } else if (r->skipped_too_many) {
+          spdlog::info("tenant {}: {} customers changed; scores wait for the next refit", tenant.value,
+                       customers.size());
+        }
+        Result<bool> refit = job_runner->MaybeScheduleRefit(tenant);
+        if (!refit.ok()) spdlog::warn("tenant {}: scheduling a refit failed: {}", tenant.value, refit.status().ToString());
+      });
 
   Router router;
   HealthOptions health;
