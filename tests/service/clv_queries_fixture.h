@@ -22,6 +22,7 @@
 #include "engine/analytics/segments.h"
 #include "service/calculation.h"
 #include "service/calculation_input.h"
+#include "service/fit_report.h"
 #include "storage/store.h"
 
 namespace clv::service::clvtest {
@@ -136,37 +137,11 @@ inline Result<StoredCalculation> CalculateAndStore(storage::Store& store, Tenant
   fit.customers = r.customers;
   fit.report_json = "{}";
   CLV_ASSIGN_OR_RETURN(std::unique_ptr<storage::FitWriter> writer, store.BeginFitWrite(tenant, fit));
-  const CustomerScoreTable& s = r.scores;
   std::vector<storage::CustomerScore> batch;
   for (std::size_t c = 0; c < r.customer_ids.size(); ++c) {
-    storage::CustomerScore x;
-    x.customer = r.customer_ids[c];
-    x.frequency = s.frequency[c];
-    x.recency = s.recency[c];
-    x.age = s.age[c];
-    x.monetary = s.monetary[c];
-    x.orders = s.orders[c];
-    x.first_order_day = s.first_order_day[c];
-    x.last_order_day = s.last_order_day[c];
-    x.historical_clv_minor = s.historical_clv_minor[c];
-    x.p_alive = s.p_alive[c];
-    x.expected_purchases_30d = s.expected_purchases_30d[c];
-    x.expected_purchases_90d = s.expected_purchases_90d[c];
-    x.expected_purchases_365d = s.expected_purchases_365d[c];
-    x.expected_purchases_horizon = s.expected_purchases_horizon[c];
-    x.expected_spend_minor = s.expected_spend_minor[c];
-    x.predicted_clv_minor = s.predicted_clv_minor[c];
-    x.clv_lower_minor = s.clv_lower_minor[c];
-    x.clv_upper_minor = s.clv_upper_minor[c];
-    x.churn_risk = std::string(engine::ChurnRiskName(s.churn_risk[c]));
-    x.value_at_risk_minor = s.value_at_risk_minor[c];
-    x.rfm_recency = s.rfm_recency[c];
-    x.rfm_frequency = s.rfm_frequency[c];
-    x.rfm_monetary = s.rfm_monetary[c];
-    x.segment = std::string(engine::RfmSegmentKey(s.segment[c]));
-    x.clv_tier = std::string(engine::ClvTierKey(s.clv_tier[c]));
-    x.expected_next_order_day = s.expected_next_order_day[c];
-    x.updated_at_us = now;
+    // The conversion the calculation job uses, so the fixture cannot drift from it (fit_id is
+    // set by the writer).
+    storage::CustomerScore x = service::ScoreRowOf(r, c, /*fit_id=*/0, now);
     batch.push_back(std::move(x));
     if (batch.size() == 250) {
       CLV_RETURN_IF_ERROR(writer->Add(batch));

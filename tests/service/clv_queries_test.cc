@@ -223,7 +223,9 @@ TEST_F(ClvQueriesTest, ChurnIsRankedByValueAtRiskAndBandsAddUp) {
     EXPECT_NEAR(c.score.value_at_risk_minor, c.score.predicted_clv_minor * (1 - c.score.p_alive),
                 1e-6 * (1 + c.score.predicted_clv_minor));
     // One-time buyers are not "certainly alive" (the engine's correction for BG/NBD).
-    if (c.score.frequency == 0 && c.score.age > 10) EXPECT_LT(c.score.p_alive, 1.0);
+    if (c.score.frequency == 0 && c.score.age > 10) {
+      EXPECT_LT(c.score.p_alive, 1.0);
+    }
   }
   std::int64_t band_total = 0;
   for (const GroupRow& b : first->bands) {
@@ -260,11 +262,15 @@ TEST_F(ClvQueriesTest, CustomerDetailHistoryEndsAtTheScoreAndJumpsAtOrders) {
       EXPECT_GE(h[i].p_alive, 0.0);
       EXPECT_LE(h[i].p_alive, 1.0);
       // A repeat purchase never lowers P(alive) below the day before.
-      if (h[i].order && h[i - 1].day == h[i].day - 1) EXPECT_GE(h[i].p_alive, h[i - 1].p_alive - 1e-12);
+      if (h[i].order && h[i - 1].day == h[i].day - 1) {
+        EXPECT_GE(h[i].p_alive, h[i - 1].p_alive - 1e-12);
+      }
     }
     // Between orders P(alive) only falls (nothing new is learned but time passing).
     for (std::size_t i = 1; i < h.size(); ++i) {
-      if (!h[i].order) EXPECT_LE(h[i].p_alive, h[i - 1].p_alive + 1e-12) << i;
+      if (!h[i].order) {
+        EXPECT_LE(h[i].p_alive, h[i - 1].p_alive + 1e-12) << i;
+      }
     }
     int orders = 0;
     for (const auto& p : h) orders += p.order ? 1 : 0;
@@ -305,7 +311,9 @@ TEST_F(ClvQueriesTest, CohortSumsEqualTheOrderLog) {
         for (std::int64_t v : row.revenue_minor) revenue += v;
         ASSERT_EQ(row.values.size(), r->num_periods);
         ASSERT_TRUE(row.values[0].has_value());
-        if (metric == engine::CohortMetric::kRetention) EXPECT_DOUBLE_EQ(*row.values[0], 1.0);
+        if (metric == engine::CohortMetric::kRetention) {
+          EXPECT_DOUBLE_EQ(*row.values[0], 1.0);
+        }
         // Ragged: observed cells first, then absent ones.
         for (std::size_t k = 0; k < r->num_periods; ++k) {
           EXPECT_EQ(row.values[k].has_value(), k < row.active.size());
