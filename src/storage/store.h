@@ -431,6 +431,15 @@ class Store {
                                                            const ModelFitRecord& fit) = 0;
   virtual Result<ModelFitRecord> GetCurrentFit(TenantId tenant) = 0;  // NotFound: none yet
   virtual Result<ModelFitRecord> GetFit(TenantId tenant, std::int64_t fit_id) = 0;  // NotFound
+  // The current fit without reading its whole report (tens of KB, most of it for the model and
+  // forecast pages): every typed field as GetCurrentFit, and report_json = a JSON object with
+  // only the report's top-level members named in `report_keys` that exist (in the store's
+  // order; "{}" for no keys). E.g. {"scoring"} for incremental rescoring (service/fit_report.h
+  // ParseScoringSpec accepts the trimmed report), {"request"} to repeat the fit's request, none
+  // for per-customer reads that need only the typed fields. With no keys the report is not
+  // read at all. NotFound: no fit yet. InvalidArgument for an empty key.
+  virtual Result<ModelFitRecord> GetCurrentFitSummary(
+      TenantId tenant, std::span<const std::string_view> report_keys) = 0;
   virtual Result<Page<ModelFitRecord>> ListFits(TenantId tenant,
                                                 const ListFitsOptions& options) = 0;
   // Inserts or replaces the scores of single customers (incremental rescoring after new orders),

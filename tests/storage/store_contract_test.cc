@@ -1284,6 +1284,96 @@ TEST_P(AnalyticsTest, FitWriteAbortAndErrorsLeaveNothing) {
   EXPECT_EQ(ScoreCount(a.tenant.id), 1);
 }
 
+// JSON text without the whitespace outside strings (stores format aggregated objects
+// differently; the members' own text is kept).
+std::string Compact(std::string_view json) {
+  std::string out;
+  bool in_string = false, escaped = false;
+  for (char ch : json) {
+    if (in_string) {
+      out += ch;
+      if (escaped) escaped = false;
+      else if (ch == '\\') escaped = true;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+      out += ch;
+    } else if (ch != ' ' && ch != '\n' && ch != '\t' && ch != '\r') {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+TEST_P(AnalyticsTest, FitSummaryHasTheTypedFieldsAndOnlyTheAskedReportMembers) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  const std::string_view none[] = {""};
+  EXPECT_EQ(store_->GetCurrentFitSummary(a.tenant.id, {}).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(WriteFit(a.tenant.id, {}, kT0).ok());
+  ModelFitRecord fit = MakeFit(a.tenant.id, kT0 + 5);
+  fit.job = JobId{7};
+  fit.model_params = {1e-300, std::nan(""), 12345.678901234567};
+  fit.customers = 3;
+  const std::string scoring = R"({"model":"bgnbd","params":[0.243,1e-300],"note":"a \"q\" \\ b"})";
+  const std::string request = R"({"as_of":null,"models":["bgnbd"]})";
+  fit.report_json = R"({"diagnostics":{"ll":-123.5,"big":")" + std::string(20000, 'x') +
+                    R"("},"scoring":)" + scoring + R"(,"request":)" + request + "}";
+  auto w = store_->BeginFitWrite(a.tenant.id, fit);
+  ASSERT_TRUE(w.ok());
+  auto committed = (*w)->Commit();
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+
+  auto full = store_->GetCurrentFit(a.tenant.id);
+  auto plain = store_->GetCurrentFitSummary(a.tenant.id, {});
+  ASSERT_TRUE(full.ok() && plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->report_json, "{}");
+  // Every typed field as GetCurrentFit reads it (NaN compares unequal, so by position).
+  EXPECT_EQ(plain->id, committed->id);
+  EXPECT_EQ(plain->tenant, a.tenant.id);
+  EXPECT_EQ(plain->job, std::optional<JobId>(JobId{7}));
+  EXPECT_EQ(plain->created_at_us, full->created_at_us);
+  EXPECT_EQ(plain->as_of_us, full->as_of_us);
+  EXPECT_EQ(plain->as_of_explicit, full->as_of_explicit);
+  EXPECT_EQ(plain->currency, full->currency);
+  EXPECT_EQ(plain->model, full->model);
+  ASSERT_EQ(plain->model_params.size(), 3u);
+  EXPECT_EQ(plain->model_params[0], 1e-300);
+  EXPECT_TRUE(std::isnan(plain->model_params[1]));
+  EXPECT_EQ(plain->model_params[2], 12345.678901234567);
+  EXPECT_EQ(plain->gamma_gamma_params, full->gamma_gamma_params);
+  EXPECT_EQ(plain->spend_model, full->spend_model);
+  EXPECT_EQ(plain->period, full->period);
+  EXPECT_EQ(plain->resolution, full->resolution);
+  EXPECT_EQ(plain->horizon_periods, full->horizon_periods);
+  EXPECT_EQ(plain->clv_months, full->clv_months);
+  EXPECT_EQ(plain->discount_rate_monthly, full->discount_rate_monthly);
+  EXPECT_EQ(plain->margin, full->margin);
+  EXPECT_EQ(plain->customers, 3);
+
+  const std::string_view scoring_key[] = {"scoring"};
+  auto s = store_->GetCurrentFitSummary(a.tenant.id, scoring_key);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(Compact(s->report_json), R"({"scoring":)" + scoring + "}");
+  EXPECT_EQ(s->model, "bgnbd");
+
+  // Two members (in either order) and a key the report does not have.
+  const std::string_view keys[] = {"request", "missing", "scoring"};
+  auto two = store_->GetCurrentFitSummary(a.tenant.id, keys);
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  const std::string c = Compact(two->report_json);
+  EXPECT_TRUE(c == R"({"scoring":)" + scoring + R"(,"request":)" + request + "}" ||
+              c == R"({"request":)" + request + R"(,"scoring":)" + scoring + "}")
+      << c;
+  const std::string_view absent[] = {"missing"};
+  EXPECT_EQ(Compact(store_->GetCurrentFitSummary(a.tenant.id, absent)->report_json), "{}");
+
+  EXPECT_EQ(store_->GetCurrentFitSummary(a.tenant.id, none).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->GetCurrentFitSummary(b.tenant.id, scoring_key).status().code(),
+            StatusCode::kNotFound);
+}
+
 TEST_P(AnalyticsTest, FitsRoundTripAndListNewestFirst) {
   auto a = NewTenant("a@example.com");
   auto b = NewTenant("b@example.com");

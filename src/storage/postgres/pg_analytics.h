@@ -33,6 +33,9 @@ class PgAnalyticsStore : public Store {
                                                    const ModelFitRecord& fit) override;
   Result<ModelFitRecord> GetCurrentFit(TenantId tenant) override;
   Result<ModelFitRecord> GetFit(TenantId tenant, std::int64_t fit_id) override;
+  // pg_fit_summary.cc
+  Result<ModelFitRecord> GetCurrentFitSummary(
+      TenantId tenant, std::span<const std::string_view> report_keys) override;
   Result<Page<ModelFitRecord>> ListFits(TenantId tenant, const ListFitsOptions& options) override;
   Status UpsertCustomerScores(TenantId tenant, std::span<const CustomerScore> scores) override;
   Result<ScoredCustomer> GetCustomerScore(TenantId tenant, CustomerId customer) override;

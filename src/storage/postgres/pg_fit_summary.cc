@@ -1,0 +1,85 @@
+// PgAnalyticsStore::GetCurrentFitSummary (store.h): the current fit's typed columns plus, when
+// asked, a few top-level members of its report. Kept apart from pg_analytics.cc (the fit
+// writer's file) because it is on the per-request read path of GET /clv/customers/:id.
+#include <cstdlib>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/check.h"
+#include "storage/analytics_common.h"
+#include "storage/postgres/pg_analytics.h"
+
+namespace clv::storage::postgres {
+namespace {
+
+// Column access for internal::ReadFit (as pg_analytics.cc's reader).
+struct Row {
+  const PgResult& r;
+  int i;
+  std::int64_t Int(int c) const { return r.Int(i, c); }
+  double Double(int c) const {
+    if (r.IsNull(i, c)) return std::numeric_limits<double>::quiet_NaN();
+    return std::strtod(PQgetvalue(r.raw(), i, c), nullptr);
+  }
+  std::string Text(int c) const { return r.Text(i, c); }
+  bool IsNull(int c) const { return r.IsNull(i, c); }
+  bool Bool(int c) const { return r.View(i, c) == "t"; }
+};
+
+// internal::kFitColumns without its last column (report), which the summary replaces.
+std::string FitColumnsWithoutReport() {
+  std::string cols = internal::kFitColumns;
+  constexpr std::string_view kLast = ", report";
+  CLV_CHECK(cols.size() > kLast.size() &&
+            std::string_view(cols).substr(cols.size() - kLast.size()) == kLast);
+  cols.resize(cols.size() - kLast.size());
+  return cols;
+}
+
+// A PostgreSQL text[] literal: {"a","b"} with " and \ escaped.
+std::string TextArray(std::span<const std::string_view> items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char ch : items[i]) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
+Result<ModelFitRecord> PgAnalyticsStore::GetCurrentFitSummary(
+    TenantId tenant, std::span<const std::string_view> report_keys) {
+  for (std::string_view k : report_keys) {
+    if (k.empty()) return InvalidArgument("report key: empty");
+  }
+  // Without keys the report column is not touched: the row's other columns sit inline, the
+  // report in TOAST, so the read costs a few hundred bytes instead of detoasting ~90 KB.
+  static const std::string plain =
+      "SELECT tenant_id, id, " + FitColumnsWithoutReport() +
+      ", '{}' FROM model_fits WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1";
+  // With keys the report is parsed as json (not jsonb: no re-encoding of numbers, members keep
+  // their text) and only the named members are sent.
+  static const std::string keyed =
+      "SELECT tenant_id, id, " + FitColumnsWithoutReport() +
+      ", (SELECT coalesce(json_object_agg(e.key, e.value), '{}')::text "
+      "FROM json_each(report::json) e WHERE e.key = ANY($2::text[])) "
+      "FROM model_fits WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1";
+  CLV_ASSIGN_OR_RETURN(PgPool::Lease c, analytics_pool().Acquire());
+  Result<PgResult> r = report_keys.empty()
+                           ? c->Exec(plain.c_str(), {P(tenant.value)})
+                           : c->Exec(keyed.c_str(), {P(tenant.value), P(TextArray(report_keys))});
+  if (!r.ok()) return r.status();
+  if (r->rows() == 0) return NotFound("no model fit yet");
+  return internal::ReadFit(Row{*r, 0});
+}
+
+}  // namespace clv::storage::postgres

@@ -1,0 +1,94 @@
+// SqliteAnalyticsStore::GetCurrentFitSummary (store.h): the current fit's typed columns plus,
+// when asked, a few top-level members of its report. Kept apart from sqlite_analytics.cc (the
+// fit writer's file) because it is on the per-request read path of GET /clv/customers/:id.
+#include <cstdio>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/check.h"
+#include "storage/analytics_common.h"
+#include "storage/sqlite/sqlite_analytics.h"
+
+namespace clv::storage::sqlite {
+namespace {
+
+// Column access for internal::ReadFit (as sqlite_analytics.cc's reader).
+struct Row {
+  const Query& q;
+  std::int64_t Int(int c) const { return q.Int(c); }
+  double Double(int c) const { return q.Double(c); }
+  std::string Text(int c) const { return q.Text(c); }
+  bool IsNull(int c) const { return q.IsNull(c); }
+  bool Bool(int c) const { return q.Int(c) != 0; }
+};
+
+// internal::kFitColumns without its last column (report), which the summary replaces.
+std::string FitColumnsWithoutReport() {
+  std::string cols = internal::kFitColumns;
+  constexpr std::string_view kLast = ", report";
+  CLV_CHECK(cols.size() > kLast.size() &&
+            std::string_view(cols).substr(cols.size() - kLast.size()) == kLast);
+  cols.resize(cols.size() - kLast.size());
+  return cols;
+}
+
+// The keys as a JSON array of strings (bound as one parameter, read with json_each).
+std::string JsonStringArray(std::span<const std::string_view> items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char ch : items[i]) {
+      if (ch == '"' || ch == '\\') {
+        out += '\\';
+        out += ch;
+      } else if (static_cast<unsigned char>(ch) < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(ch));
+        out += buf;
+      } else {
+        out += ch;
+      }
+    }
+    out += '"';
+  }
+  out += ']';
+  return out;
+}
+
+}  // namespace
+
+Result<ModelFitRecord> SqliteAnalyticsStore::GetCurrentFitSummary(
+    TenantId tenant, std::span<const std::string_view> report_keys) {
+  for (std::string_view k : report_keys) {
+    if (k.empty()) return InvalidArgument("report key: empty");
+  }
+  // Without keys the report (in overflow pages) is never read. With keys json_each walks the
+  // report once and json_group_object keeps the named members as JSON (their subtype).
+  static const std::string plain =
+      "SELECT tenant_id, id, " + FitColumnsWithoutReport() +
+      ", '{}' FROM model_fits WHERE tenant_id = ?1 ORDER BY id DESC LIMIT 1";
+  static const std::string keyed =
+      "SELECT tenant_id, id, " + FitColumnsWithoutReport() +
+      ", (SELECT coalesce(json_group_object(e.key, e.value), '{}') FROM json_each(f.report) e "
+      "WHERE e.key IN (SELECT value FROM json_each(?2))) "
+      "FROM model_fits f WHERE tenant_id = ?1 ORDER BY id DESC LIMIT 1";
+  const std::string keys = JsonStringArray(report_keys);
+  std::optional<ModelFitRecord> out;
+  CLV_RETURN_IF_ERROR(ReadConn([&](Db& db) -> Status {
+    Query q(db, report_keys.empty() ? plain.c_str() : keyed.c_str());
+    q.Bind(1, tenant.value);
+    if (!report_keys.empty()) q.Bind(2, std::string_view(keys));
+    CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (row) {
+      CLV_ASSIGN_OR_RETURN(out, internal::ReadFit(Row{q}));
+    }
+    return Status::Ok();
+  }));
+  if (!out) return NotFound("no model fit yet");
+  return *std::move(out);
+}
+
+}  // namespace clv::storage::sqlite
