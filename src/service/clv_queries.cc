@@ -201,7 +201,8 @@ ClvQueryService::ClvQueryService(storage::Store& store, const Clock& clock)
     : store_(store), clock_(clock) {}
 
 Result<std::optional<storage::ModelFitRecord>> ClvQueryService::CurrentFit(TenantId tenant) {
-  Result<storage::ModelFitRecord> fit = store_.GetCurrentFit(tenant);
+  // No report: every read here needs only the fit's typed fields.
+  Result<storage::ModelFitRecord> fit = store_.GetCurrentFitSummary(tenant, {});
   if (fit.ok()) return std::optional<storage::ModelFitRecord>(std::move(fit).value());
   if (fit.status().code() == StatusCode::kNotFound) return std::optional<storage::ModelFitRecord>();
   return fit.status();

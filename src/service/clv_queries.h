@@ -3,7 +3,8 @@
 // calculation job and by incremental rescoring (service/jobs, service/scoring); this file only
 // reads them (plus the tenant's orders, for cohorts and the P(alive) history).
 //
-// "The current fit" is the tenant's newest model fit (Store::GetCurrentFit). Before the first
+// "The current fit" is the tenant's newest model fit, read without its report
+// (Store::GetCurrentFitSummary: report_json is "{}" in every answer here). Before the first
 // calculation there is none: lists and aggregates are then empty (fit = nullopt), never an
 // error, so a dashboard can render "no calculation yet".
 //

@@ -192,16 +192,27 @@ Result<std::vector<storage::CustomerScore>> ScoreWithSpec(const ScoringSpec& spe
 IncrementalScorer::IncrementalScorer(storage::Store& store, const Clock& clock)
     : store_(store), clock_(clock) {}
 
-Result<ScoringSpec> IncrementalScorer::SpecOf(const storage::ModelFitRecord& fit) {
+Result<std::pair<storage::ModelFitRecord, ScoringSpec>> IncrementalScorer::CurrentFitAndSpec(
+    TenantId tenant) {
+  // The typed fields alone (a few hundred bytes); the report's scoring member only when this
+  // fit's spec is not cached yet, i.e. once per fit and process.
+  CLV_ASSIGN_OR_RETURN(storage::ModelFitRecord fit, store_.GetCurrentFitSummary(tenant, {}));
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = cache_.find(fit.tenant.value);
-    if (it != cache_.end() && it->second.first == fit.id) return it->second.second;
+    auto it = cache_.find(tenant.value);
+    if (it != cache_.end() && it->second.first == fit.id) {
+      return std::pair(std::move(fit), it->second.second);
+    }
   }
+  static constexpr std::string_view kScoring[] = {"scoring"};
+  // Re-read as one row: a fit committed in between must not pair with the older spec.
+  CLV_ASSIGN_OR_RETURN(fit, store_.GetCurrentFitSummary(tenant, kScoring));
   CLV_ASSIGN_OR_RETURN(ScoringSpec spec, ParseScoringSpec(fit.report_json));
   std::lock_guard<std::mutex> lock(mu_);
-  cache_[fit.tenant.value] = {fit.id, spec};
-  return spec;
+  auto& entry = cache_[tenant.value];
+  // Two writers may race here; keep the newer fit's spec (ids increase).
+  if (entry.first <= fit.id) entry = {fit.id, spec};
+  return std::pair(std::move(fit), std::move(spec));
 }
 
 Result<RescoreSummary> IncrementalScorer::Rescore(TenantId tenant,
@@ -212,15 +223,16 @@ Result<RescoreSummary> IncrementalScorer::Rescore(TenantId tenant,
     summary.skipped_too_many = true;
     return summary;
   }
-  Result<storage::ModelFitRecord> fit = store_.GetCurrentFit(tenant);
-  if (!fit.ok()) {
-    if (fit.status().code() == StatusCode::kNotFound) {
+  Result<std::pair<storage::ModelFitRecord, ScoringSpec>> current = CurrentFitAndSpec(tenant);
+  if (!current.ok()) {
+    if (current.status().code() == StatusCode::kNotFound) {
       summary.skipped_no_fit = true;
       return summary;
     }
-    return fit.status();
+    return current.status();
   }
-  CLV_ASSIGN_OR_RETURN(ScoringSpec spec, SpecOf(*fit));
+  const storage::ModelFitRecord* fit = &current->first;
+  const ScoringSpec& spec = current->second;
   const UnixMicros now = clock_.Now();
   const UnixMicros as_of = fit->as_of_explicit ? fit->as_of_us : now;
   for (std::size_t start = 0; start < customers.size(); start += kRescoreChunk) {

@@ -28,6 +28,7 @@
 #include <mutex>
 #include <span>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -60,7 +61,9 @@ class IncrementalScorer {
   Result<RescoreSummary> Rescore(TenantId tenant, std::span<const CustomerId> customers);
 
  private:
-  Result<ScoringSpec> SpecOf(const storage::ModelFitRecord& fit);
+  // The current fit (Store::GetCurrentFitSummary: report_json holds at most the scoring
+  // member) and its parsed scoring spec. NotFound: no fit yet.
+  Result<std::pair<storage::ModelFitRecord, ScoringSpec>> CurrentFitAndSpec(TenantId tenant);
 
   storage::Store& store_;
   const Clock& clock_;
