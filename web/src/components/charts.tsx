@@ -11,24 +11,12 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
-import { formatMoney, formatMonth, formatNumber } from "../lib/format";
-import type { ForecastPeriod } from "../api/types";
+import { formatMoney, formatNumber } from "../lib/format";
+import { periodLabel, type ForecastChartProps } from "./chartTypes";
+
+export { periodLabel, type ForecastChartProps };
 
 export const CHART_COLORS = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#14b8a6", "#f97316", "#64748b", "#ec4899", "#84cc16"];
-
-/** The label of a forecast period: its start date when the API gives one, else "M+n". */
-export function periodLabel(p: ForecastPeriod, index: number): string {
-  return p.start_day ? formatMonth(p.start_day) : `M+${p.period ?? index + 1}`;
-}
-
-export interface ForecastChartProps {
-  periods: ForecastPeriod[];
-  currency: string;
-  /** "revenue" (money, needs expected_revenue_minor) or "purchases". */
-  measure: "revenue" | "purchases";
-  height?: number;
-  ariaLabel: string;
-}
 
 export function ForecastChart({ periods, currency, measure, height = 280, ariaLabel }: ForecastChartProps) {
   const data = periods.map((p, i) => ({

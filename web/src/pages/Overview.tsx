@@ -1,11 +1,11 @@
 // Overview: KPI cards from the current model fit (deltas against the previous fit), the revenue
 // forecast with its 80% band, how predicted CLV is spread over the value tiers, and the top
-// customers by predicted CLV.
+// customers by predicted CLV. Its charts are the light SVG/HTML ones (components/lightCharts):
+// no charting library on the landing page.
 import { Link } from "react-router";
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useClvCustomers, useFit, useForecast, useModel, useSegments } from "../api/queries";
 import type { ModelFit } from "../api/types";
-import { ForecastChart } from "../components/charts";
+import { BandChart, ShareBars } from "../components/lightCharts";
 import { Card, ErrorState, Loading, NoCalculation, PageHeader, QueryView } from "../components/ui";
 import { cx } from "../components/ui";
 import { formatCount, formatDate, formatDelta, formatMoney, formatPercent, humanizeKey, modelName, relativeDelta } from "../lib/format";
@@ -84,30 +84,12 @@ function ClvDistribution() {
           if (!tiers.length || !s.total_customers) return <NoCalculation />;
           const currency = s.currency ?? "USD";
           const total = tiers.reduce((a, t) => a + (t.predicted_clv_minor ?? 0), 0) || 1;
-          const data = tiers.map((t) => ({
+          const bars = tiers.map((t) => ({
             name: t.name ?? humanizeKey(t.key),
             share: (t.predicted_clv_minor ?? 0) / total,
-            customers: t.customers,
-            value: t.predicted_clv_minor ?? 0,
+            detail: `${formatMoney(t.predicted_clv_minor ?? 0, currency, { compact: true })} · ${formatCount(t.customers)} customers`,
           }));
-          return (
-            <div role="img" aria-label="Share of predicted CLV by customer tier" className="h-64">
-              <ResponsiveContainer width="100%" height="100%">
-                <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-                  <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-                  <XAxis dataKey="name" tick={{ fontSize: 11 }} interval={0} />
-                  <YAxis tickFormatter={(v: number) => formatPercent(v, 0)} tick={{ fontSize: 11 }} width={44} />
-                  <Tooltip
-                    formatter={(_v: unknown, _n: unknown, item: { payload?: { share: number; value: number; customers: number } }) => {
-                      const p = item.payload;
-                      return p ? [`${formatPercent(p.share)} · ${formatMoney(p.value, currency, { compact: true })} · ${formatCount(p.customers)} customers`, "Predicted CLV"] : ["", ""];
-                    }}
-                  />
-                  <Bar dataKey="share" name="Share of predicted CLV" fill="#4f46e5" radius={[4, 4, 0, 0]} isAnimationActive={false} />
-                </BarChart>
-              </ResponsiveContainer>
-            </div>
-          );
+          return <ShareBars bars={bars} ariaLabel="Share of predicted CLV by customer tier" />;
         }}
       </QueryView>
     </Card>
@@ -150,7 +132,7 @@ function RevenueForecast() {
           !f || f.periods.length === 0 ? (
             <NoCalculation />
           ) : (
-            <ForecastChart periods={f.periods} currency={f.currency ?? "USD"} measure={f.has_revenue === false ? "purchases" : "revenue"} ariaLabel="Revenue forecast for the next 12 months with an 80% band" />
+            <BandChart periods={f.periods} currency={f.currency ?? "USD"} measure={f.has_revenue === false ? "purchases" : "revenue"} ariaLabel="Revenue forecast for the next 12 months with an 80% band" />
           )
         }
       </QueryView>
