@@ -304,6 +304,28 @@ class FitWriter {
   virtual void Abort() = 0;
 };
 
+// Connection pool usage (Store::GetPoolStats), for the /metrics gauges. open = in_use + idle.
+// PostgreSQL: the pool of up to pool_size libpq connections. SQLite: the one writer connection
+// (in use while a write or an import holds the write lock) plus up to pool_size read
+// connections for a file database (an in-memory database has only the writer).
+struct PoolStats {
+  int capacity = 0;                  // most connections the pool may hold
+  int open = 0;                      // open now
+  int in_use = 0;                    // handed to a call now
+  int idle = 0;                      // open and free
+  std::uint64_t waits = 0;           // acquisitions that found none free and had to wait
+  std::uint64_t wait_timeouts = 0;   // waits that gave up (the call answered Unavailable)
+  double wait_seconds = 0;           // total time spent in those waits
+};
+
+// A tenant whose current fit is due for a scheduled refit (Store::ListRefitCandidates).
+struct RefitCandidate {
+  TenantId tenant;
+  std::int64_t fit_id = 0;
+  std::optional<JobId> fit_job;      // the job that made the fit (its params are the request)
+  UnixMicros fit_created_at_us = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -456,6 +478,22 @@ class Store {
   // ordered by customer, placed_at, order id. Unknown customers contribute nothing.
   virtual Result<std::vector<AnalysisRow>> AnalysisRowsForCustomers(
       TenantId tenant, std::span<const CustomerId> customers) = 0;
+
+  // ---- Scheduled refits and operations -------------------------------------------------------
+  // The tenants due for a scheduled refit, ascending by tenant: the current fit (highest id)
+  // was made before `fitted_before` and "as of now" (as_of_explicit false: a historical
+  // analysis does not age), the tenant has an order created or updated after that fit was
+  // made, and no job of `job_kind` was queued for the tenant at or after `fitted_before` (so
+  // an active calculation is not doubled, and a refit that keeps failing is retried once per
+  // interval, not on every order). `only` restricts the answer to one tenant. Global (every
+  // tenant) unless `only` is set; InvalidArgument for an empty job_kind. Cost: one statement;
+  // the age and jobs tests are cheap, the orders test walks the tenant's orders from the newest
+  // id down and stops at the first one written after the fit (at once for new orders; a
+  // tenant with only old orders changed since is read further).
+  virtual Result<std::vector<RefitCandidate>> ListRefitCandidates(
+      std::string_view job_kind, UnixMicros fitted_before, std::optional<TenantId> only) = 0;
+  // The connection pool's usage now (see PoolStats). Cheap (one lock, no I/O); never fails.
+  virtual PoolStats GetPoolStats() = 0;
 
   // ---- Audit log ---------------------------------------------------------------------------
   // detail_json must be a JSON document (not validated here; the caller builds it).

@@ -1761,6 +1761,137 @@ TEST_P(AnalyticsTest, FitCommitsAgainstConcurrentRescoringKeepOneConsistentState
   EXPECT_EQ(store_->ListFits(a.tenant.id, {})->items.size(), 5u);
 }
 
+// ---- Scheduled refits and pool usage ------------------------------------------------------
+
+// A fit "as of now" (or historical) made at `at` by `job`, without scores.
+Result<ModelFitRecord> WriteBareFit(Store& store, TenantId tenant, UnixMicros at, bool historical,
+                                    std::optional<JobId> job = std::nullopt) {
+  ModelFitRecord fit = MakeFit(tenant, at);
+  fit.as_of_explicit = historical;
+  fit.job = job;
+  CLV_ASSIGN_OR_RETURN(std::unique_ptr<FitWriter> w, store.BeginFitWrite(tenant, fit));
+  return w->Commit();
+}
+
+std::vector<std::int64_t> CandidateTenants(const Result<std::vector<RefitCandidate>>& r) {
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  std::vector<std::int64_t> out;
+  if (r.ok()) {
+    for (const RefitCandidate& c : *r) out.push_back(c.tenant.value);
+  }
+  return out;
+}
+
+TEST_P(AnalyticsTest, RefitCandidatesAreStaleNowFitsWithNewerOrdersAndNoRecentJob) {
+  constexpr std::string_view kKind = "clv.calculate";
+  const UnixMicros kFit = kT0 + 10 * kDay;
+  const UnixMicros kLater = kFit + 5 * kDay;
+  auto a = NewTenant("a@example.com");  // stale, new orders since: due
+  auto b = NewTenant("b@example.com");  // stale, no orders since
+  auto c = NewTenant("c@example.com");  // stale, new orders, but a historical (as_of) fit
+  auto d = NewTenant("d@example.com");  // new orders, but the fit is younger than the threshold
+  auto e = NewTenant("e@example.com");  // no fit at all
+  for (const auto* t : {&a, &b, &c, &d, &e}) MakeCustomers(t->tenant.id, 2);  // written at kT0+1
+
+  // A's fit came from a job; its request is what a refit reuses.
+  auto job = store_->EnqueueJob(a.tenant.id, kKind, R"({"models":["bgnbd"]})", std::nullopt, kFit - 10);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  auto claimed = store_->ClaimJob("w", kFit - 9, kFit - 9);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  ASSERT_TRUE(store_->FinishJob(a.tenant.id, job->job.id, "w", true, "{}", "", kFit - 1).ok());
+  auto fa_old = WriteBareFit(*store_, a.tenant.id, kT0 + 2, false);  // superseded by the next
+  ASSERT_TRUE(fa_old.ok()) << fa_old.status().ToString();
+  auto fa = WriteBareFit(*store_, a.tenant.id, kFit, false, job->job.id);
+  ASSERT_TRUE(fa.ok()) << fa.status().ToString();
+  ASSERT_TRUE(WriteBareFit(*store_, b.tenant.id, kFit, false).ok());
+  ASSERT_TRUE(WriteBareFit(*store_, c.tenant.id, kFit, true).ok());
+  ASSERT_TRUE(WriteBareFit(*store_, d.tenant.id, kLater + 20, false).ok());
+  // New orders (written after the fits) for A, C, D and E; B's orders are all older.
+  for (const auto* t : {&a, &c, &d, &e}) {
+    ASSERT_TRUE(store_->UpsertOrders(t->tenant.id, std::vector<OrderInput>{MakeOrder("new", "c0", kT0, 500)},
+                                     t == &d ? kLater + 30 : kLater + 1).ok());
+  }
+
+  const UnixMicros threshold = kLater;  // fits made before it are stale
+  auto due = store_->ListRefitCandidates(kKind, threshold, std::nullopt);
+  EXPECT_THAT(CandidateTenants(due), ElementsAre(a.tenant.id.value));
+  ASSERT_TRUE(due.ok() && due->size() == 1);
+  EXPECT_EQ((*due)[0].fit_id, fa->id);
+  ASSERT_TRUE((*due)[0].fit_job.has_value());
+  EXPECT_EQ((*due)[0].fit_job->value, job->job.id.value);
+  EXPECT_EQ((*due)[0].fit_created_at_us, kFit);
+
+  // The threshold is strict: a fit made exactly at it is not stale.
+  EXPECT_THAT(CandidateTenants(store_->ListRefitCandidates(kKind, kFit, std::nullopt)), ElementsAre());
+  // `only` restricts to one tenant.
+  EXPECT_THAT(CandidateTenants(store_->ListRefitCandidates(kKind, threshold, a.tenant.id)),
+              ElementsAre(a.tenant.id.value));
+  EXPECT_THAT(CandidateTenants(store_->ListRefitCandidates(kKind, threshold, b.tenant.id)), ElementsAre());
+  // An order UPDATE after the fit counts as new data too (B's first order changes amount).
+  ASSERT_TRUE(store_->UpsertOrders(b.tenant.id, std::vector<OrderInput>{MakeOrder("o0", "c0", kT0, 999)}, kLater + 2).ok());
+  EXPECT_THAT(CandidateTenants(store_->ListRefitCandidates(kKind, threshold + 10, std::nullopt)),
+              ElementsAre(a.tenant.id.value, b.tenant.id.value));
+
+  // A calculation job queued at or after the threshold (active or finished) takes A out, so
+  // concurrent sweeps do not double it and a failing refit is retried once per interval.
+  auto refit = store_->EnqueueJob(a.tenant.id, kKind, "{}", std::nullopt, threshold + 10);
+  ASSERT_TRUE(refit.ok());
+  EXPECT_THAT(CandidateTenants(store_->ListRefitCandidates(kKind, threshold + 10, std::nullopt)),
+              ElementsAre(b.tenant.id.value));
+  // ... but only jobs of that kind count.
+  EXPECT_THAT(CandidateTenants(store_->ListRefitCandidates("other.kind", threshold + 10, std::nullopt)),
+              ElementsAre(a.tenant.id.value, b.tenant.id.value));
+  EXPECT_EQ(store_->ListRefitCandidates("", threshold, std::nullopt).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_P(AnalyticsTest, PoolStatsAreConsistentAndIdleAfterCalls) {
+  auto a = NewTenant("a@example.com");
+  MakeCustomers(a.tenant.id, 3);
+  ASSERT_TRUE(store_->Ping().ok());
+  const PoolStats s = store_->GetPoolStats();
+  EXPECT_GE(s.capacity, 1);
+  EXPECT_GE(s.open, 1);  // at least the connection those calls used
+  EXPECT_LE(s.open, s.capacity);
+  EXPECT_EQ(s.in_use, 0);  // nothing runs now
+  EXPECT_EQ(s.idle, s.open);
+  EXPECT_EQ(s.waits, 0u);  // one thread never waits
+  EXPECT_EQ(s.wait_timeouts, 0u);
+  EXPECT_EQ(s.wait_seconds, 0.0);
+  // While an import holds a connection (SQLite: the writer), it is in use.
+  auto importer = store_->BeginImport(a.tenant.id, kT0 + 5);
+  ASSERT_TRUE(importer.ok()) << importer.status().ToString();
+  const PoolStats busy = store_->GetPoolStats();
+  EXPECT_EQ(busy.in_use, 1);
+  EXPECT_EQ(busy.open, busy.in_use + busy.idle);
+  (*importer)->Abort();
+  importer->reset();  // (PostgreSQL: the importer holds its connection until destroyed)
+  EXPECT_EQ(store_->GetPoolStats().in_use, 0);
+}
+
+TEST_P(AnalyticsTest, PoolStatsCountWaitsForAnExhaustedPool) {
+  // One connection (PostgreSQL: pool_size 1; SQLite: the writer, which an import holds), a
+  // short timeout: a second writer waits, times out, and both are counted.
+  StoreOptions options;
+  options.pool_size = 1;
+  options.busy_timeout_ms = 50;
+  std::unique_ptr<Store> store = Open(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Migrate().ok());  // (a new in-memory database is empty)
+  auto a = store->CreateTenantWithOwner("Shop", "w@example.com", "h", kT0);
+  ASSERT_TRUE(a.ok());
+  auto importer = store->BeginImport(a->tenant.id, kT0 + 5);
+  ASSERT_TRUE(importer.ok()) << importer.status().ToString();
+  auto blocked = store->UpsertOrders(a->tenant.id, std::vector<OrderInput>{MakeOrder("x", "c", kT0, 1)}, kT0 + 6);
+  EXPECT_EQ(blocked.status().code(), StatusCode::kUnavailable);
+  const PoolStats s = store->GetPoolStats();
+  EXPECT_EQ(s.waits, 1u);
+  EXPECT_EQ(s.wait_timeouts, 1u);
+  EXPECT_GE(s.wait_seconds, 0.04);  // waited (about) the 50 ms timeout
+  EXPECT_LT(s.wait_seconds, 10.0);
+  (*importer)->Abort();
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AnalyticsTest,
                          ::testing::Values(Backend::kSqliteFile, Backend::kSqliteMemory,
                                            Backend::kPostgres),

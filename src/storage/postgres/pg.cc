@@ -123,10 +123,20 @@ void PgConn::AbandonCopy() {
 Result<PgPool::Lease> PgPool::Acquire() {
   {
     std::unique_lock lock(mu_);
-    if (!cv_.wait_for(lock, std::chrono::milliseconds(wait_ms_),
-                      [&] { return !idle_.empty() || open_ < size_; })) {
-      return Unavailable("all " + std::to_string(size_) +
-                         " PostgreSQL connections are busy; retry later");
+    if (idle_.empty() && open_ >= size_) {
+      // Pool exhausted: count the wait and its length (the /metrics pool gauges), so an
+      // undersized CLV_PG_POOL_SIZE shows up before requests start failing.
+      const auto started = std::chrono::steady_clock::now();
+      const bool got = cv_.wait_for(lock, std::chrono::milliseconds(wait_ms_),
+                                    [&] { return !idle_.empty() || open_ < size_; });
+      ++waits_;
+      wait_seconds_ +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      if (!got) {
+        ++wait_timeouts_;
+        return Unavailable("all " + std::to_string(size_) +
+                           " PostgreSQL connections are busy; retry later");
+      }
     }
     if (!idle_.empty()) {
       auto conn = std::move(idle_.back());
@@ -161,6 +171,19 @@ void PgPool::Release(std::unique_ptr<PgConn> conn) {
     }
   }
   cv_.notify_one();
+}
+
+PoolStats PgPool::Stats() const {
+  std::lock_guard lock(mu_);
+  PoolStats s;
+  s.capacity = size_;
+  s.open = open_;
+  s.idle = static_cast<int>(idle_.size());
+  s.in_use = open_ - s.idle;
+  s.waits = waits_;
+  s.wait_timeouts = wait_timeouts_;
+  s.wait_seconds = wait_seconds_;
+  return s;
 }
 
 void PgPool::Put(std::unique_ptr<PgConn> conn) {

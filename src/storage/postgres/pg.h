@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "storage/store.h"
 
 namespace clv::storage::postgres {
 
@@ -104,16 +105,22 @@ class PgPool {
   // Hands a connection back: one left in a transaction is rolled back, a broken one closed.
   void Release(std::unique_ptr<PgConn> conn);
   void Put(std::unique_ptr<PgConn> conn);  // adds an already-open connection (counts as open)
+  // Usage now (Store::GetPoolStats). A connection being opened counts as open and in use.
+  PoolStats Stats() const;
 
  private:
   const std::string url_;
   const int size_;
   const int wait_ms_;
   const int connect_timeout_s_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<PgConn>> idle_;
   int open_ = 0;
+  // Acquire calls that found no free connection (and the time they waited); under mu_.
+  std::uint64_t waits_ = 0;
+  std::uint64_t wait_timeouts_ = 0;
+  double wait_seconds_ = 0;
 };
 
 }  // namespace clv::storage::postgres

@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "storage/postgres/pg.h"
@@ -45,6 +46,14 @@ class PgAnalyticsStore : public Store {
                                                   ScoreGroupBy group_by) override;
   Result<std::vector<AnalysisRow>> AnalysisRowsForCustomers(
       TenantId tenant, std::span<const CustomerId> customers) override;
+
+  // Scheduled refits (pg_ops.cc).
+  Result<std::vector<RefitCandidate>> ListRefitCandidates(std::string_view job_kind,
+                                                          UnixMicros fitted_before,
+                                                          std::optional<TenantId> only) override;
+
+  // The pool's usage (pg_ops.cc).
+  PoolStats GetPoolStats() override;
 
   // ---- Hook provided by PgStore ----
   virtual PgPool& analytics_pool() = 0;

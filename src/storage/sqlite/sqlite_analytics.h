@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "storage/sqlite/db.h"
@@ -46,6 +47,11 @@ class SqliteAnalyticsStore : public Store {
                                                   ScoreGroupBy group_by) override;
   Result<std::vector<AnalysisRow>> AnalysisRowsForCustomers(
       TenantId tenant, std::span<const CustomerId> customers) override;
+
+  // Scheduled refits (sqlite_ops.cc).
+  Result<std::vector<RefitCandidate>> ListRefitCandidates(std::string_view job_kind,
+                                                          UnixMicros fitted_before,
+                                                          std::optional<TenantId> only) override;
 
   // ---- Hooks provided by SqliteStore ----
   // Runs `body` in a write transaction (BEGIN IMMEDIATE under the write lock); commits on OK.

@@ -32,12 +32,33 @@ class WriteLock {
  public:
   Status Acquire(int timeout_ms) {
     std::unique_lock lock(mu_);
-    if (!cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return !held_; })) {
-      return Unavailable("SQLite database is busy with another write (waited " +
-                         std::to_string(timeout_ms) + " ms); retry later");
+    if (held_) {
+      // Counted for the pool gauges (GetPoolStats): writes queueing behind a write or import.
+      const auto started = std::chrono::steady_clock::now();
+      const bool got =
+          cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return !held_; });
+      ++waits_;
+      wait_seconds_ +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      if (!got) {
+        ++wait_timeouts_;
+        return Unavailable("SQLite database is busy with another write (waited " +
+                           std::to_string(timeout_ms) + " ms); retry later");
+      }
     }
     held_ = true;
     return Status::Ok();
+  }
+  // Adds the writer connection to `stats` (one connection, in use while the lock is held).
+  void AddStats(PoolStats& stats) const {
+    std::lock_guard lock(mu_);
+    stats.capacity += 1;
+    stats.open += 1;
+    stats.in_use += held_ ? 1 : 0;
+    stats.idle += held_ ? 0 : 1;
+    stats.waits += waits_;
+    stats.wait_timeouts += wait_timeouts_;
+    stats.wait_seconds += wait_seconds_;
   }
   void Release() {
     {
@@ -48,9 +69,11 @@ class WriteLock {
   }
 
  private:
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   bool held_ = false;
+  std::uint64_t waits_ = 0, wait_timeouts_ = 0;
+  double wait_seconds_ = 0;
 };
 
 // ---- SQL ------------------------------------------------------------------------------------
@@ -611,10 +634,19 @@ class SqliteStore final : public SqliteAnalyticsStore {
     std::unique_ptr<Db> db;
     {
       std::unique_lock lock(readers_mu_);
-      if (!readers_cv_.wait_for(lock, std::chrono::milliseconds(options_.busy_timeout_ms), [&] {
-            return !idle_readers_.empty() || open_readers_ < options_.pool_size;
-          })) {
-        return Unavailable("all SQLite read connections are busy; retry later");
+      if (idle_readers_.empty() && open_readers_ >= options_.pool_size) {
+        const auto started = std::chrono::steady_clock::now();
+        const bool got =
+            readers_cv_.wait_for(lock, std::chrono::milliseconds(options_.busy_timeout_ms), [&] {
+              return !idle_readers_.empty() || open_readers_ < options_.pool_size;
+            });
+        ++reader_waits_;
+        reader_wait_seconds_ +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (!got) {
+          ++reader_wait_timeouts_;
+          return Unavailable("all SQLite read connections are busy; retry later");
+        }
       }
       if (!idle_readers_.empty()) {
         db = std::move(idle_readers_.back());
@@ -644,6 +676,24 @@ class SqliteStore final : public SqliteAnalyticsStore {
     }
     readers_cv_.notify_one();
     return s;
+  }
+
+  // The writer plus the read connections (none for an in-memory database, whose reads use
+  // the writer).
+  PoolStats GetPoolStats() override {
+    PoolStats stats;
+    write_lock_.AddStats(stats);
+    if (in_memory()) return stats;
+    std::lock_guard lock(readers_mu_);
+    const int idle = static_cast<int>(idle_readers_.size());
+    stats.capacity += options_.pool_size;
+    stats.open += open_readers_;
+    stats.idle += idle;
+    stats.in_use += open_readers_ - idle;
+    stats.waits += reader_waits_;
+    stats.wait_timeouts += reader_wait_timeouts_;
+    stats.wait_seconds += reader_wait_seconds_;
+    return stats;
   }
 
   Status Ping() override {
@@ -1144,6 +1194,8 @@ class SqliteStore final : public SqliteAnalyticsStore {
   std::condition_variable readers_cv_;
   std::vector<std::unique_ptr<Db>> idle_readers_;
   int open_readers_ = 0;
+  std::uint64_t reader_waits_ = 0, reader_wait_timeouts_ = 0;  // under readers_mu_
+  double reader_wait_seconds_ = 0;
 };
 
 Status SqliteImporter::Begin() {
