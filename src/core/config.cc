@@ -481,6 +481,10 @@ Result<Config> LoadConfig(const Environment& env) {
     CLV_ASSIGN_OR_RETURN(std::int64_t n, IntInRange("CLV_REFIT_INTERVAL_HOURS", *v, 0, 24 * 366));
     config.refit_interval_hours = static_cast<int>(n);
   }
+  if (auto v = get("CLV_REFIT_SWEEP_MINUTES")) {
+    CLV_ASSIGN_OR_RETURN(std::int64_t n, IntInRange("CLV_REFIT_SWEEP_MINUTES", *v, 0, 24 * 60));
+    config.refit_sweep_minutes = static_cast<int>(n);
+  }
   if (auto v = get("CLV_CORS_ORIGINS")) CLV_RETURN_IF_ERROR(ParseCorsOrigins(*v, config));
   return config;
 }

@@ -82,11 +82,13 @@ struct Config {
   // Background jobs (CLV calculations): worker threads per instance (CLV_JOB_WORKERS, 1..64;
   // SQLite uses one), the lease a running job holds between heartbeats
   // (CLV_JOB_LEASE_SECONDS, 1..3600; a job whose worker died is retried after it), and the age
-  // of a tenant's fit after which new orders queue a refit (CLV_REFIT_INTERVAL_HOURS,
-  // 0..8784, 0 = never).
+  // of a tenant's fit after which it is refitted when orders arrived since
+  // (CLV_REFIT_INTERVAL_HOURS, 0..8784, 0 = never), and how often every tenant is checked for
+  // such a stale fit (CLV_REFIT_SWEEP_MINUTES, 0..1440, 0 = only when orders arrive).
   int job_workers = 1;
   int job_lease_seconds = 30;
   int refit_interval_hours = 24;
+  int refit_sweep_minutes = 60;
   // CLV_CORS_ORIGINS: comma-separated origins (scheme://host[:port]); empty = same-origin only.
   std::vector<std::string> cors_origins;
 };

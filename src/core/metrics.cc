@@ -281,11 +281,21 @@ HistogramFamily& Registry::Histogram(std::string_view name, std::string_view hel
 }
 
 Registry::GaugeHandle Registry::Gauge(std::string_view name, std::string_view help, GaugeFn read) {
+  return AddObserved(name, help, std::move(read), "gauge");
+}
+
+Registry::GaugeHandle Registry::ObservedCounter(std::string_view name, std::string_view help,
+                                                GaugeFn read) {
+  return AddObserved(name, help, std::move(read), "counter");
+}
+
+Registry::GaugeHandle Registry::AddObserved(std::string_view name, std::string_view help,
+                                            GaugeFn read, const char* type) {
   CLV_CHECK(IsMetricName(name));
   std::lock_guard lock(mu_);
   CLV_CHECK(counters_.find(name) == counters_.end() && histograms_.find(name) == histograms_.end());
   const std::uint64_t token = next_token_++;
-  gauges_[std::string(name)] = GaugeEntry{std::string(help), std::move(read), token};
+  gauges_[std::string(name)] = GaugeEntry{std::string(help), std::move(read), token, type};
   return GaugeHandle(this, std::string(name), token);
 }
 
@@ -321,7 +331,7 @@ std::string Registry::Render() const {
   }
   for (const auto& [name, gauge] : gauges_) {
     parts[name] = [&name = name, &gauge = gauge](std::string& out) {
-      AppendHeader(out, name, gauge.help, "gauge");
+      AppendHeader(out, name, gauge.help, gauge.type);
       AppendSample(out, name, "", "", gauge.read());
     };
   }

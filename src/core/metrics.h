@@ -136,6 +136,10 @@ class Registry {
     std::uint64_t token_ = 0;
   };
   [[nodiscard]] GaugeHandle Gauge(std::string_view name, std::string_view help, GaugeFn read);
+  // As Gauge, but exposed with TYPE counter: for totals another object keeps (e.g. the store
+  // pool's waits), which `read` must return non-decreasing for the life of the handle.
+  [[nodiscard]] GaugeHandle ObservedCounter(std::string_view name, std::string_view help,
+                                            GaugeFn read);
 
   // Prometheus text exposition format 0.0.4, families sorted by name.
   std::string Render() const;
@@ -145,7 +149,10 @@ class Registry {
     std::string help;
     GaugeFn read;
     std::uint64_t token = 0;
+    const char* type = "gauge";  // or "counter" (ObservedCounter)
   };
+  GaugeHandle AddObserved(std::string_view name, std::string_view help, GaugeFn read,
+                          const char* type);
   void RemoveGauge(const std::string& name, std::uint64_t token);
 
   mutable std::mutex mu_;

@@ -4,8 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +14,10 @@
 
 namespace clv::service {
 namespace {
+
+metrics::Registry& RegistryOf(const JobRunnerOptions& options) {
+  return options.metrics != nullptr ? *options.metrics : metrics::Global();
+}
 
 std::string MakeWorkerId() {
   char host[256] = {0};
@@ -29,7 +31,18 @@ std::string MakeWorkerId() {
 }  // namespace
 
 JobRunner::JobRunner(storage::Store& store, const Clock& clock, JobRunnerOptions options)
-    : store_(store), clock_(clock), options_(options), worker_id_(MakeWorkerId()) {
+    : store_(store),
+      clock_(clock),
+      options_(options),
+      worker_id_(MakeWorkerId()),
+      jobs_total_(RegistryOf(options).Counter(
+          "clv_jobs_total", "Finished background jobs by kind and outcome.", {"kind", "outcome"})),
+      job_seconds_(RegistryOf(options).Histogram(
+          "clv_job_duration_seconds", "Background job run time by kind (every outcome).",
+          {"kind"}, metrics::kJobBuckets)),
+      refits_total_(RegistryOf(options).Counter(
+          "clv_refits_scheduled_total", "Scheduled refits queued, by trigger (orders, sweep).",
+          {"trigger"})) {
   if (options_.workers < 1) options_.workers = 1;
   if (options_.lease_seconds < 1) options_.lease_seconds = 1;
 }
@@ -76,6 +89,9 @@ void JobRunner::WorkerLoop() {
       if (stopping_) return;
       seen = wakeups_;
     }
+    // Between jobs, so a long calculation delays a sweep but never overlaps it in this worker.
+    Result<int> swept = MaybeSweep();
+    if (!swept.ok()) spdlog::warn("refit sweep: {}", swept.status().ToString());
     Result<bool> ran = RunOne();
     if (!ran.ok()) spdlog::warn("job worker: {}", ran.status().ToString());
     if (ran.ok() && *ran) continue;  // there may be more
@@ -139,8 +155,13 @@ Result<bool> JobRunner::RunOne() {
   };
 
   Result<std::string> result = InvalidArgument("unknown job kind '" + job.kind + "'");
+  // Run time on the steady clock: the injected clock is for timestamps (and stands still in
+  // tests), and the wall clock may jump.
+  const auto started = std::chrono::steady_clock::now();
   auto handler = handlers_.find(job.kind);
   if (handler != handlers_.end()) result = handler->second(job, progress, cancelled);
+  job_seconds_.Observe({job.kind}, std::chrono::duration<double>(
+                                       std::chrono::steady_clock::now() - started).count());
   {
     std::lock_guard<std::mutex> lock(hb_mu);
     done = true;
@@ -148,6 +169,7 @@ Result<bool> JobRunner::RunOne() {
   hb_cv.notify_all();
   heartbeat.join();
   if (cancelled.load()) {
+    jobs_total_.Add({job.kind, "abandoned"});
     spdlog::warn("job {}: abandoned after losing its lease", job.id.value);
     return true;
   }
@@ -156,10 +178,12 @@ Result<bool> JobRunner::RunOne() {
                         : store_.FinishJob(job.tenant, job.id, worker_id_, false, "",
                                            result.status().message(), clock_.Now());
   if (finished.code() == StatusCode::kFailedPrecondition) {
+    jobs_total_.Add({job.kind, "abandoned"});
     spdlog::warn("job {}: finished after losing its lease; outcome dropped", job.id.value);
     return true;
   }
   CLV_RETURN_IF_ERROR(finished);
+  jobs_total_.Add({job.kind, result.ok() ? "succeeded" : "failed"});
   if (result.ok()) {
     spdlog::info("job {} succeeded: {}", job.id.value, *result);
   } else {
@@ -177,29 +201,72 @@ Result<storage::EnqueuedJob> JobRunner::Enqueue(TenantId tenant, std::string_vie
   return e;
 }
 
-Result<bool> JobRunner::MaybeScheduleRefit(TenantId tenant) {
-  if (options_.refit_interval_hours <= 0) return false;
-  Result<storage::ModelFitRecord> fit = store_.GetCurrentFit(tenant);
-  if (!fit.ok()) {
-    if (fit.status().code() == StatusCode::kNotFound) return false;  // never asked for: no refit
-    return fit.status();
-  }
-  if (fit->as_of_explicit) return false;  // a historical analysis does not age
-  const UnixMicros interval = options_.refit_interval_hours * 3600 * kMicrosPerSecond;
-  if (clock_.Now() - fit->created_at_us < interval) return false;
-  // The fit's own request, still "as of now".
+Result<bool> JobRunner::QueueRefit(const storage::RefitCandidate& candidate,
+                                   std::string_view trigger) {
+  // The request of the job that made the fit (the report is 90 KB and not needed). A fit made
+  // outside a job (CLI), or whose job row is gone, gets the default request.
   std::string params = "{}";
-  boost::system::error_code ec;
-  boost::json::value report = boost::json::parse(fit->report_json, ec);
-  if (!ec && report.is_object()) {
-    if (const boost::json::value* req = report.as_object().if_contains("request")) {
-      params = boost::json::serialize(*req);
+  if (candidate.fit_job) {
+    Result<storage::Job> made_by = store_.GetJob(candidate.tenant, *candidate.fit_job);
+    if (made_by.ok()) {
+      params = made_by->params_json;
+    } else if (made_by.status().code() != StatusCode::kNotFound) {
+      return made_by.status();
     }
   }
   CLV_ASSIGN_OR_RETURN(storage::EnqueuedJob e,
-                       Enqueue(tenant, kClvCalculateJob, params, std::nullopt));
-  if (e.created) spdlog::info("tenant {}: scheduled refit queued as job {}", tenant.value, e.job.id.value);
+                       Enqueue(candidate.tenant, kClvCalculateJob, params, std::nullopt));
+  if (!e.created) return false;  // another instance (or a user) was first
+  refits_total_.Add({trigger});
+  spdlog::info("tenant {}: fit {} is stale; refit queued as job {} ({})", candidate.tenant.value,
+               candidate.fit_id, e.job.id.value, trigger);
   return true;
+}
+
+Result<bool> JobRunner::MaybeScheduleRefit(TenantId tenant) {
+  if (options_.refit_interval_hours <= 0) return false;
+  const UnixMicros interval = options_.refit_interval_hours * 3600 * kMicrosPerSecond;
+  CLV_ASSIGN_OR_RETURN(std::vector<storage::RefitCandidate> due,
+                       store_.ListRefitCandidates(kClvCalculateJob, clock_.Now() - interval, tenant));
+  if (due.empty()) return false;
+  return QueueRefit(due.front(), "orders");
+}
+
+Result<int> JobRunner::SweepRefits() {
+  if (options_.refit_interval_hours <= 0) return 0;
+  const UnixMicros interval = options_.refit_interval_hours * 3600 * kMicrosPerSecond;
+  CLV_ASSIGN_OR_RETURN(
+      std::vector<storage::RefitCandidate> due,
+      store_.ListRefitCandidates(kClvCalculateJob, clock_.Now() - interval, std::nullopt));
+  int queued = 0;
+  Status first_error;
+  for (const storage::RefitCandidate& c : due) {
+    Result<bool> q = QueueRefit(c, "sweep");
+    if (!q.ok()) {
+      spdlog::warn("tenant {}: queueing a refit failed: {}", c.tenant.value, q.status().ToString());
+      if (first_error.ok()) first_error = q.status();
+    } else if (*q) {
+      ++queued;
+    }
+  }
+  if (!first_error.ok()) return first_error;
+  return queued;
+}
+
+Result<int> JobRunner::MaybeSweep() {
+  if (options_.refit_interval_hours <= 0 || options_.refit_sweep_minutes <= 0) return 0;
+  const UnixMicros now = clock_.Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (sweeping_ || now < next_sweep_at_) return 0;
+    sweeping_ = true;
+    // Set before sweeping: a failed sweep is retried at the next period, not in a tight loop.
+    next_sweep_at_ = now + options_.refit_sweep_minutes * 60 * kMicrosPerSecond;
+  }
+  Result<int> r = SweepRefits();
+  std::lock_guard<std::mutex> lock(mu_);
+  sweeping_ = false;
+  return r;
 }
 
 }  // namespace clv::service

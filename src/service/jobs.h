@@ -17,10 +17,23 @@
 // Worker id: "<host>:<pid>:<random hex>", unique per runner (two runners in one process, as in
 // tests, never share an id).
 //
-// Scheduled refits (refit_interval > 0): after orders arrive for a tenant whose current fit is
-// older than the interval (and was made "as of now", not for an explicit historical as_of), a
-// calculation with the fit's own request is queued; queueing is idempotent per tenant (an
-// active calculation is reused). See MaybeScheduleRefit.
+// Scheduled refits (refit_interval_hours > 0). A tenant is due when its current fit is older
+// than the interval, was made "as of now" (a historical as_of does not age), orders were
+// written since, and no calculation was queued within the interval (Store::ListRefitCandidates,
+// so a refit that fails is retried once per interval, not on every order). A due tenant gets a
+// calculation with its fit's own request: the params of the job that made the fit (the jobs
+// table), or the defaults for a fit made outside a job (CLI); the fit's report is never read.
+// Two triggers: MaybeScheduleRefit right after orders of one tenant are stored, and a periodic
+// sweep over all tenants (every refit_sweep_minutes, run by the workers; MaybeSweep) for tenants
+// whose orders arrived while the fit was still fresh. Several instances may sweep at once:
+// queueing is idempotent per tenant (the jobs table keeps one active calculation per tenant).
+//
+// Metrics (JobRunnerOptions::metrics, default metrics::Global()):
+//   clv_jobs_total{kind,outcome}        counter; outcome succeeded | failed | abandoned (the
+//                                       lease was lost and another worker owns the job)
+//   clv_job_duration_seconds{kind}      histogram of run time (metrics::kJobBuckets), every
+//                                       outcome, measured on the steady clock
+//   clv_refits_scheduled_total{trigger} counter; trigger orders | sweep (jobs actually queued)
 //
 // Thread-safe.
 #pragma once
@@ -38,6 +51,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "core/status.h"
 #include "storage/store.h"
 
@@ -47,6 +61,11 @@ struct JobRunnerOptions {
   int workers = 1;                       // CLV_JOB_WORKERS; SQLite: 1
   std::int64_t lease_seconds = 30;       // CLV_JOB_LEASE_SECONDS
   std::int64_t refit_interval_hours = 24;  // CLV_REFIT_INTERVAL_HOURS, 0 = off
+  // How often the workers sweep all tenants for due refits (CLV_REFIT_SWEEP_MINUTES); 0 = no
+  // sweep (refits are then queued only when orders arrive).
+  std::int64_t refit_sweep_minutes = 60;
+  // Where the job metrics go; null = metrics::Global(). Tests pass their own registry.
+  metrics::Registry* metrics = nullptr;
   // How often an idle worker looks for work (besides being woken by Notify()).
   std::int64_t poll_millis = 1000;
 };
@@ -83,13 +102,25 @@ class JobRunner {
                                        std::optional<UserId> created_by);
 
   // The scheduled-refit rule (see the file comment), called after orders were recorded for
-  // `tenant`. Returns true when a refit was queued (or was already active).
+  // `tenant`. Returns true when a refit was queued by this call.
   Result<bool> MaybeScheduleRefit(TenantId tenant);
+  // One sweep now: queues a refit for every due tenant. Returns how many were queued by this
+  // call (a tenant whose calculation another instance queued meanwhile is not counted). 0 when
+  // refits are off. One tenant's failure does not stop the others; the first error is returned
+  // after all were tried.
+  Result<int> SweepRefits();
+  // Runs SweepRefits when a sweep is due by the clock (the first call sweeps, then one every
+  // refit_sweep_minutes), else does nothing and returns 0. The workers call it between jobs;
+  // tests call it with a FakeClock. Concurrent callers: one sweeps.
+  Result<int> MaybeSweep();
 
   const std::string& worker_id() const { return worker_id_; }
 
  private:
   void WorkerLoop();
+  // Queues a refit of `candidate`'s tenant with the request of the job that made its fit.
+  // True when this call created the job.
+  Result<bool> QueueRefit(const storage::RefitCandidate& candidate, std::string_view trigger);
 
   storage::Store& store_;
   const Clock& clock_;
@@ -102,6 +133,11 @@ class JobRunner {
   bool stopping_ = false;
   bool started_ = false;
   std::uint64_t wakeups_ = 0;
+  UnixMicros next_sweep_at_ = 0;  // under mu_; 0: the first MaybeSweep sweeps
+  bool sweeping_ = false;         // under mu_
+  metrics::CounterFamily& jobs_total_;
+  metrics::HistogramFamily& job_seconds_;
+  metrics::CounterFamily& refits_total_;
 };
 
 }  // namespace clv::service

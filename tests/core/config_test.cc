@@ -43,6 +43,10 @@ TEST(ConfigTest, DefaultsWhenNothingIsSet) {
   EXPECT_EQ(config->access_token_ttl_seconds, 900);
   EXPECT_EQ(config->refresh_token_ttl_days, 30);
   EXPECT_EQ(config->pg_pool_size, 8);
+  EXPECT_EQ(config->job_workers, 1);
+  EXPECT_EQ(config->job_lease_seconds, 30);
+  EXPECT_EQ(config->refit_interval_hours, 24);  // nightly
+  EXPECT_EQ(config->refit_sweep_minutes, 60);
   EXPECT_TRUE(config->cors_origins.empty());
 }
 
@@ -200,6 +204,10 @@ TEST(ConfigTest, IntegerVariablesAcceptTheirRangeAndRejectTheRest) {
       {"CLV_ACCESS_TOKEN_TTL_SECONDS", 60, 86400, nullptr, &Config::access_token_ttl_seconds},
       {"CLV_REFRESH_TOKEN_TTL_DAYS", 1, 365, nullptr, &Config::refresh_token_ttl_days},
       {"CLV_PG_POOL_SIZE", 1, 1000, nullptr, &Config::pg_pool_size},
+      {"CLV_JOB_WORKERS", 1, 64, nullptr, &Config::job_workers},
+      {"CLV_JOB_LEASE_SECONDS", 1, 3600, nullptr, &Config::job_lease_seconds},
+      {"CLV_REFIT_INTERVAL_HOURS", 0, 24 * 366, nullptr, &Config::refit_interval_hours},
+      {"CLV_REFIT_SWEEP_MINUTES", 0, 24 * 60, nullptr, &Config::refit_sweep_minutes},
   };
   for (const IntVar& v : vars) {
     for (std::int64_t ok : {v.lo, v.hi}) {
