@@ -637,6 +637,51 @@ TEST_P(StoreContractTest, StreamsCashFlowsByCustomerAndTimeNetOfRefunds) {
   EXPECT_EQ(calls, 1);
 }
 
+// Rows of several customers inserted out of order, ties on placed_at broken by order id, two
+// currencies; the sink may call back into the store (no connection is held while it runs).
+TEST_P(StoreContractTest, StreamsCashFlowsSortedWithTiesByOrderId) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  Upsert(b.tenant.id, {MakeOrder("x1", "c9", kT0, 1)});  // another tenant, never streamed
+  std::vector<OrderInput> orders;
+  for (int i = 0; i < 60; ++i) {
+    // Customers c0..c9 interleaved; times descending within a customer, in pairs of equal times.
+    OrderInput o = MakeOrder("o" + std::to_string(i), "c" + std::to_string(i % 10),
+                             kT0 + (100 - i / 20) * kDay, 100 + i);
+    if (i % 7 == 0) o.currency = "USD";
+    orders.push_back(o);
+  }
+  Upsert(a.tenant.id, orders);
+  std::vector<std::tuple<std::int64_t, UnixMicros, std::int64_t, std::string>> expected;
+  for (const OrderInput& o : orders) {
+    const Order stored = [&] {
+      ListOrdersOptions by_customer;
+      by_customer.customer = CustomerByExternalId(a.tenant.id, o.customer_external_id).id;
+      by_customer.limit = 100;
+      for (const Order& x : store_->ListOrders(a.tenant.id, by_customer)->items)
+        if (x.data.external_id == o.external_id) return x;
+      ADD_FAILURE() << "order " << o.external_id << " not found";
+      return Order{};
+    }();
+    expected.emplace_back(stored.customer.value, o.placed_at_us, stored.id.value,
+                          std::string(o.currency));
+  }
+  std::sort(expected.begin(), expected.end());  // customer, placed_at, order id
+  std::vector<std::tuple<std::int64_t, UnixMicros, std::int64_t, std::string>> got;
+  ASSERT_TRUE(store_->StreamOrdersForAnalysis(a.tenant.id, [&](const AnalysisRow& r) {
+    EXPECT_EQ(store_->CountOrders(a.tenant.id).value(), 60);  // calling back is allowed
+    got.emplace_back(r.customer.value, r.placed_at_us, r.amount_minor, r.currency);
+    return Status::Ok();
+  }).ok());
+  ASSERT_EQ(got.size(), expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    // The amount identifies the order (100 + its index), so ties must come out in id order.
+    const auto& [customer, placed, id, currency] = expected[i];
+    const Order o = store_->GetOrder(a.tenant.id, OrderId{id}).value();
+    EXPECT_EQ(got[i], std::make_tuple(customer, placed, o.data.total_minor, currency)) << i;
+  }
+}
+
 TEST_P(StoreContractTest, AppendsAndListsTheAuditLogPerTenant) {
   auto a = NewTenant("a@example.com");
   auto b = NewTenant("b@example.com");

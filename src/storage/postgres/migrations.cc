@@ -195,6 +195,33 @@ CREATE INDEX customer_scores_value_at_risk
 CREATE INDEX customer_scores_last_order
   ON customer_scores (tenant_id, last_order_day, customer_id);
 )sql"},
+    {3, "customer_scores partitioned by tenant", R"sql(
+-- A fit replaces all of a tenant's scores. With one table for every tenant that meant a million
+-- random inserts into each of six sort indexes (165 s for 1 M scores on the benchmark machine,
+-- docs/benchmarks.md "Fit write"). Partitioned by tenant, a fit instead loads a fresh table,
+-- builds its indexes in bulk and swaps it in as the tenant's partition (pg_analytics.cc,
+-- PgFitWriter). Partitions are named customer_scores_t<tenant>_<suffix>; tenants without one
+-- (no fit yet, only incremental scores) live in customer_scores_default. Existing scores move
+-- to the default partition; each tenant's next fit gives it its own.
+CREATE TABLE customer_scores_p (LIKE customer_scores INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
+  PARTITION BY LIST (tenant_id);
+CREATE TABLE customer_scores_default PARTITION OF customer_scores_p DEFAULT;
+INSERT INTO customer_scores_p SELECT * FROM customer_scores;
+DROP TABLE customer_scores;
+ALTER TABLE customer_scores_p RENAME TO customer_scores;
+ALTER TABLE customer_scores ADD CONSTRAINT customer_scores_pkey PRIMARY KEY (tenant_id, customer_id);
+CREATE INDEX customer_scores_predicted_clv
+  ON customer_scores (tenant_id, predicted_clv_minor, customer_id);
+CREATE INDEX customer_scores_historical_clv
+  ON customer_scores (tenant_id, historical_clv_minor, customer_id);
+CREATE INDEX customer_scores_p_alive ON customer_scores (tenant_id, p_alive, customer_id);
+CREATE INDEX customer_scores_expected_purchases_365d
+  ON customer_scores (tenant_id, expected_purchases_365d, customer_id);
+CREATE INDEX customer_scores_value_at_risk
+  ON customer_scores (tenant_id, value_at_risk_minor, customer_id);
+CREATE INDEX customer_scores_last_order
+  ON customer_scores (tenant_id, last_order_day, customer_id);
+)sql"},
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");

@@ -120,6 +120,29 @@ void PgConn::AbandonCopy() {
   while (PGresult* raw = PQgetResult(c_)) PQclear(raw);
 }
 
+Status PgConn::CopyOut(const char* sql, const std::function<Status(std::string_view)>& data) {
+  {
+    PgResult r(PQexec(c_, sql));
+    if (!r.raw() || PQresultStatus(r.raw()) != PGRES_COPY_OUT) return Error(r.raw(), "copy");
+  }
+  Status s;
+  while (true) {
+    char* buf = nullptr;
+    const int n = PQgetCopyData(c_, &buf, /*async=*/0);
+    if (n == -1) break;  // done; the final result follows
+    if (n < 0) return Error(nullptr, "copy data");
+    // After a sink error the remaining rows are still read (and dropped): the connection must
+    // reach the end of the COPY to stay usable.
+    if (s.ok()) s = data(std::string_view(buf, static_cast<std::size_t>(n)));
+    PQfreemem(buf);
+  }
+  while (PGresult* raw = PQgetResult(c_)) {
+    PgResult r(raw);
+    if (PQresultStatus(raw) != PGRES_COMMAND_OK && s.ok()) s = Error(raw, "copy");
+  }
+  return s;
+}
+
 Result<PgPool::Lease> PgPool::Acquire() {
   {
     std::unique_lock lock(mu_);

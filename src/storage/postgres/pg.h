@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -63,6 +64,10 @@ class PgConn {
   Status CopyEnd();
   // Ends a COPY in progress with an error (the server discards its rows) and drains results.
   void AbandonCopy();
+  // COPY ... TO STDOUT: calls `data` with each CopyData message in order (for COPY TO, one row
+  // per message; a binary COPY's header and trailer arrive with the first and in the last). A
+  // non-OK Status from `data` is returned after the rest of the COPY has been drained.
+  Status CopyOut(const char* sql, const std::function<Status(std::string_view)>& data);
 
   bool healthy() const;
   bool idle_outside_transaction() const;

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -130,13 +131,6 @@ const std::string& CopyScoresSql() {
   return s;
 }
 
-// Staged columns as inserted into customer_scores; `fit` replaces fit_id with $2 when set.
-std::string StagedColumns(bool fit) {
-  std::string cols = internal::kScoreColumns;
-  if (fit) cols.replace(cols.find("fit_id"), 6, "$2::bigint");
-  return cols;
-}
-
 // The first staged customer that is not in the tenant, as NotFound.
 Status CheckStagedCustomers(PgConn& c, TenantId tenant) {
   CLV_ASSIGN_OR_RETURN(
@@ -155,8 +149,61 @@ Status DuplicateAsInvalid(Status s) {
   return s;
 }
 
-// Streams a fit's scores by COPY into the connection's staging table, then swaps them in with
-// set-based statements at Commit (see store.h FitWriter).
+// One row of a binary COPY into a fit's partition: tenant_id, then kScoreColumns (all bigint,
+// double precision or text; NaN doubles are NULL). Binary spares the server parsing 28 numbers
+// per row as text — most of the COPY's CPU time for a million scores.
+void AppendScoreRowBinary(std::string& out, TenantId tenant, std::int64_t fit_id,
+                          const CustomerScore& s) {
+  auto put16 = [&](std::uint16_t v) {
+    v = __builtin_bswap16(v);
+    out.append(reinterpret_cast<const char*>(&v), 2);
+  };
+  auto put32 = [&](std::uint32_t v) {
+    v = __builtin_bswap32(v);
+    out.append(reinterpret_cast<const char*>(&v), 4);
+  };
+  auto put64 = [&](std::uint64_t v) {
+    put32(8);
+    v = __builtin_bswap64(v);
+    out.append(reinterpret_cast<const char*>(&v), 8);
+  };
+  put16(1 + internal::kScoreColumnCount);
+  put64(static_cast<std::uint64_t>(tenant.value));
+  internal::VisitScore(s, [&](int column, auto v) {
+    using T = decltype(v);
+    if constexpr (std::is_same_v<T, double>) {
+      if (std::isnan(v)) {
+        put32(0xFFFFFFFFu);  // NULL
+      } else {
+        std::uint64_t bits;
+        std::memcpy(&bits, &v, 8);
+        put64(bits);
+      }
+    } else if constexpr (std::is_same_v<T, std::string_view>) {
+      put32(static_cast<std::uint32_t>(v.size()));
+      out.append(v);
+    } else {
+      put64(static_cast<std::uint64_t>(column == 1 ? fit_id : v));  // column 1: fit_id
+    }
+  });
+}
+
+// The binary COPY header: signature, flags, header-extension length.
+constexpr std::string_view kBinaryCopyHeader{"PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19};
+constexpr std::string_view kBinaryCopyTrailer{"\377\377", 2};
+
+// Writes a fit into a fresh table that becomes the tenant's partition of customer_scores at
+// Commit (migration 3 partitions the table by tenant). Scores stream by binary COPY into the
+// new table, which has no indexes yet; Commit checks the customers, builds the primary key and
+// the sort indexes in bulk (sorted builds, not a million random inserts into six btrees), then
+// swaps the partitions: DETACH + DROP of the old one (or deletion of the tenant's rows from the
+// default partition), ATTACH of the new one. Readers see the old scores until COMMIT.
+//
+// Locks: the tenant's score lock (kTenantScoreLock) is taken at Begin and the fit id drawn
+// under it then, so the scores can carry their final fit_id as they are copied; incremental
+// rescoring of the tenant waits until the fit commits or aborts. The swap takes ACCESS
+// EXCLUSIVE on customer_scores for the few catalog statements before COMMIT: it waits for
+// in-flight score reads of every tenant and holds new ones back for that instant.
 class PgFitWriter final : public FitWriter {
  public:
   PgFitWriter(PgPool::Lease lease, TenantId tenant, ModelFitRecord fit)
@@ -164,21 +211,15 @@ class PgFitWriter final : public FitWriter {
   ~PgFitWriter() override { Abort(); }
 
   Status Begin() {
-    // Outside the transaction: a rollback must not drop the table behind the flag.
-    Status s = EnsureScoreStage(*lease_);
-    if (s.ok()) s = lease_->Command("BEGIN");
+    Status s = lease_->Command("BEGIN");
     if (!s.ok()) {
       closed_ = true;
       return s;
     }
     open_ = true;
-    s = lease_->Command("SET LOCAL work_mem = '128MB'");
-    if (s.ok()) {
-      auto r = lease_->Exec("SELECT 1 FROM tenants WHERE id = $1", {P(tenant_.value)});
-      if (!r.ok()) s = r.status();
-      else if (r->rows() == 0) s = NotFound("tenant not found");
-    }
-    if (s.ok()) s = lease_->CopyBegin(CopyScoresSql().c_str());
+    s = Prepare();
+    if (s.ok()) s = lease_->CopyBegin(copy_sql_.c_str());
+    if (s.ok()) s = lease_->CopyPut(kBinaryCopyHeader);
     return s.ok() ? s : Fail(s);
   }
 
@@ -188,7 +229,7 @@ class PgFitWriter final : public FitWriter {
     if (!s.ok()) return Fail(s);
     buf_.clear();
     for (const CustomerScore& score : batch) {
-      AppendScoreRow(buf_, tenant_, score);
+      AppendScoreRowBinary(buf_, tenant_, fit_.id, score);
       if (buf_.size() > (1 << 20)) {
         s = lease_->CopyPut(buf_);
         if (!s.ok()) return Fail(s);
@@ -203,7 +244,8 @@ class PgFitWriter final : public FitWriter {
 
   Result<ModelFitRecord> Commit() override {
     if (!open_) return FailedPrecondition("the fit write is no longer open");
-    Status s = lease_->CopyEnd();
+    Status s = lease_->CopyPut(kBinaryCopyTrailer);
+    if (s.ok()) s = lease_->CopyEnd();
     if (s.ok()) s = Swap();
     if (s.ok()) s = lease_->Command("COMMIT");
     if (!s.ok()) return Fail(s);
@@ -215,23 +257,79 @@ class PgFitWriter final : public FitWriter {
   void Abort() override {
     if (!open_) return;
     lease_->AbandonCopy();
-    (void)lease_->Command("ROLLBACK");
+    (void)lease_->Command("ROLLBACK");  // also drops the new table
     open_ = false;
     closed_ = true;
   }
 
  private:
+  // Inside the transaction: the tenant exists, the tenant's score lock, the fit id, the table.
+  Status Prepare() {
+    PgConn& c = *lease_;
+    const std::vector<Param> tenant_only = {P(tenant_.value)};
+    // Index builds sort in memory up to maintenance_work_mem.
+    CLV_RETURN_IF_ERROR(c.Command("SET LOCAL maintenance_work_mem = '256MB'"));
+    CLV_RETURN_IF_ERROR(c.Command("SET LOCAL work_mem = '128MB'"));
+    {
+      CLV_ASSIGN_OR_RETURN(PgResult r, c.Exec("SELECT 1 FROM tenants WHERE id = $1", tenant_only));
+      if (r.rows() == 0) return NotFound("tenant not found");
+    }
+    CLV_RETURN_IF_ERROR(c.Exec(kTenantScoreLock, tenant_only).status());
+    {
+      CLV_ASSIGN_OR_RETURN(
+          PgResult r,
+          c.Exec("SELECT nextval(pg_get_serial_sequence('model_fits', 'id')), txid_current()"));
+      fit_.id = r.Int(0, 0);
+      // Unique per transaction; the tenant prefix finds the partition again (OldPartitions).
+      table_ = PartitionPrefix() + std::to_string(r.Int(0, 1));
+    }
+    // Identifiers built from integers only: safe to splice.
+    CLV_RETURN_IF_ERROR(c.Command(
+        ("CREATE TABLE " + table_ + " (LIKE customer_scores INCLUDING DEFAULTS)").c_str()));
+    copy_sql_ = Cat({"COPY ", table_, " (tenant_id, ", internal::kScoreColumns,
+                     ") FROM STDIN (FORMAT binary)"});
+    return Status::Ok();
+  }
+
+  std::string PartitionPrefix() const {
+    return "customer_scores_t" + std::to_string(tenant_.value) + "_";
+  }
+
   Status Swap() {
     PgConn& c = *lease_;
     const std::vector<Param> tenant_only = {P(tenant_.value)};
-    CLV_RETURN_IF_ERROR(c.Exec(kTenantScoreLock, tenant_only).status());
-    CLV_RETURN_IF_ERROR(CheckStagedCustomers(c, tenant_));
+    const std::string tenant = std::to_string(tenant_.value);
+    {
+      CLV_ASSIGN_OR_RETURN(
+          PgResult r,
+          c.Exec(("SELECT s.customer_id FROM " + table_ +
+                  " s WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = $1 AND "
+                  "c.id = s.customer_id) ORDER BY s.customer_id LIMIT 1")
+                     .c_str(),
+                 tenant_only));
+      if (r.rows() > 0) return NotFound("customer " + r.Text(0, 0) + " not found");
+    }
+    CLV_RETURN_IF_ERROR(DuplicateAsInvalid(c.Command(
+        ("ALTER TABLE " + table_ + " ADD PRIMARY KEY (tenant_id, customer_id)").c_str())));
+    // The parent's sort indexes (migrations.cc); ATTACH adopts matching ones.
+    static constexpr const char* kSortKeys[] = {
+        "predicted_clv_minor", "historical_clv_minor", "p_alive", "expected_purchases_365d",
+        "value_at_risk_minor", "last_order_day"};
+    for (const char* key : kSortKeys) {
+      CLV_RETURN_IF_ERROR(c.Command(
+          Cat({"CREATE INDEX ON ", table_, " (tenant_id, ", key, ", customer_id)"}).c_str()));
+    }
+    // A validated CHECK matching the partition bound spares ATTACH its own scan, which would run
+    // under the parent's lock.
+    CLV_RETURN_IF_ERROR(c.Command(
+        Cat({"ALTER TABLE ", table_, " ADD CONSTRAINT ", table_, "_tenant CHECK (tenant_id = ",
+             tenant, ")"})
+            .c_str()));
     static const std::string insert_fit =
-        Cat({"INSERT INTO model_fits (tenant_id, ", internal::kFitColumns,
-             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-             "$17, $18) RETURNING id"});
-    CLV_ASSIGN_OR_RETURN(
-        PgResult r,
+        Cat({"INSERT INTO model_fits (tenant_id, id, ", internal::kFitColumns,
+             ") VALUES ($1, $19, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+             "$16, $17, $18)"});
+    CLV_RETURN_IF_ERROR(
         c.Exec(insert_fit.c_str(),
                {P(tenant_.value), fit_.job ? P(fit_.job->value) : Param(), P(fit_.created_at_us),
                 P(fit_.as_of_us), P(fit_.as_of_explicit ? "true" : "false"), P(fit_.currency),
@@ -239,15 +337,27 @@ class PgFitWriter final : public FitWriter {
                 P(internal::EncodeDoubles(fit_.gamma_gamma_params)), P(fit_.spend_model),
                 P(fit_.period), P(fit_.resolution), PD(fit_.horizon_periods),
                 P(std::int64_t{fit_.clv_months}), PD(fit_.discount_rate_monthly),
-                PD(fit_.margin), P(fit_.customers), P(fit_.report_json)}));
-    fit_.id = r.Int(0, 0);
+                PD(fit_.margin), P(fit_.customers), P(fit_.report_json), P(fit_.id)})
+            .status());
+    // The swap. The old partition is found by name (one per tenant at most).
+    CLV_ASSIGN_OR_RETURN(
+        PgResult old,
+        c.Exec("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+               "WHERE i.inhparent = 'customer_scores'::regclass AND left(c.relname, $2) = $1",
+               {P(PartitionPrefix()), P(static_cast<std::int64_t>(PartitionPrefix().size()))}));
+    for (int i = 0; i < old.rows(); ++i) {
+      const std::string name = old.Text(i, 0);
+      CLV_RETURN_IF_ERROR(
+          c.Command(("ALTER TABLE customer_scores DETACH PARTITION " + name).c_str()));
+      CLV_RETURN_IF_ERROR(c.Command(("DROP TABLE " + name).c_str()));
+    }
+    // Scores written before the tenant had a partition (incremental rescoring) live in the
+    // default partition; ATTACH refuses while any of them remain.
     CLV_RETURN_IF_ERROR(
-        c.Exec("DELETE FROM customer_scores WHERE tenant_id = $1", tenant_only).status());
-    static const std::string insert_scores =
-        Cat({"INSERT INTO customer_scores (tenant_id, ", internal::kScoreColumns,
-             ") SELECT $1, ", StagedColumns(/*fit=*/true), " FROM clv_score_stage"});
-    return DuplicateAsInvalid(
-        c.Exec(insert_scores.c_str(), {P(tenant_.value), P(fit_.id)}).status());
+        c.Exec("DELETE FROM customer_scores_default WHERE tenant_id = $1", tenant_only).status());
+    return c.Command(Cat({"ALTER TABLE customer_scores ATTACH PARTITION ", table_,
+                          " FOR VALUES IN (", tenant, ")"})
+                         .c_str());
   }
 
   Status Fail(Status s) {
@@ -258,6 +368,8 @@ class PgFitWriter final : public FitWriter {
   PgPool::Lease lease_;
   const TenantId tenant_;
   ModelFitRecord fit_;
+  std::string table_;
+  std::string copy_sql_;
   std::string buf_;
   std::int64_t next_index_ = 0;
   bool open_ = false;

@@ -3,6 +3,7 @@
 // hook below. Internal to storage/postgres.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -46,6 +47,9 @@ class PgAnalyticsStore : public Store {
                                                   ScoreGroupBy group_by) override;
   Result<std::vector<AnalysisRow>> AnalysisRowsForCustomers(
       TenantId tenant, std::span<const CustomerId> customers) override;
+  // The tenant-wide analysis read (pg_analysis_read.cc).
+  Status StreamOrdersForAnalysis(
+      TenantId tenant, const std::function<Status(const AnalysisRow&)>& sink) override;
 
   // Scheduled refits (pg_ops.cc).
   Result<std::vector<RefitCandidate>> ListRefitCandidates(std::string_view job_kind,

@@ -762,34 +762,6 @@ class PgStore final : public PgAnalyticsStore {
     return r.Int(0, 0);
   }
 
-  Status StreamOrdersForAnalysis(
-      TenantId tenant, const std::function<Status(const AnalysisRow&)>& sink) override {
-    // A cursor in a read-only transaction: one snapshot, fetched 10,000 rows at a time.
-    return Txn([&](PgConn& c) -> Status {
-      CLV_RETURN_IF_ERROR(
-          c.Exec("DECLARE clv_analysis NO SCROLL CURSOR FOR "
-                 "SELECT customer_id, placed_at, "
-                 "CASE WHEN kind = 'refund' THEN -total_minor ELSE total_minor END, currency "
-                 "FROM orders WHERE tenant_id = $1 AND status <> 'cancelled' "
-                 "ORDER BY customer_id, placed_at, id",
-                 {P(tenant.value)})
-              .status());
-      AnalysisRow row;
-      while (true) {
-        CLV_ASSIGN_OR_RETURN(PgResult r, c.Exec("FETCH 10000 FROM clv_analysis"));
-        if (r.rows() == 0) break;
-        for (int i = 0; i < r.rows(); ++i) {
-          row.customer.value = r.Int(i, 0);
-          row.placed_at_us = r.Int(i, 1);
-          row.amount_minor = r.Int(i, 2);
-          row.currency.assign(r.View(i, 3));
-          CLV_RETURN_IF_ERROR(sink(row));
-        }
-      }
-      return c.Command("CLOSE clv_analysis");
-    });
-  }
-
   Status AppendAudit(TenantId tenant, std::optional<UserId> actor, std::string_view action,
                      std::string_view detail_json, UnixMicros now) override {
     auto r = Query("INSERT INTO audit_log (tenant_id, at, actor_user_id, action, detail) "

@@ -47,6 +47,9 @@ class SqliteAnalyticsStore : public Store {
                                                   ScoreGroupBy group_by) override;
   Result<std::vector<AnalysisRow>> AnalysisRowsForCustomers(
       TenantId tenant, std::span<const CustomerId> customers) override;
+  // The tenant-wide analysis read (sqlite_analysis_read.cc).
+  Status StreamOrdersForAnalysis(
+      TenantId tenant, const std::function<Status(const AnalysisRow&)>& sink) override;
 
   // Scheduled refits (sqlite_ops.cc).
   Result<std::vector<RefitCandidate>> ListRefitCandidates(std::string_view job_kind,

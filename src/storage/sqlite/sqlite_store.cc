@@ -1031,30 +1031,6 @@ class SqliteStore final : public SqliteAnalyticsStore {
     return Count("SELECT count(*) FROM customers WHERE tenant_id = ?1", tenant);
   }
 
-  Status StreamOrdersForAnalysis(
-      TenantId tenant, const std::function<Status(const AnalysisRow&)>& sink) override {
-    return Read([&](Db& db) -> Status {
-      // One statement = one read snapshot; the index (tenant_id, customer_id, placed_at, id)
-      // yields rows in order without sorting.
-      Query q(db,
-              "SELECT customer_id, placed_at, "
-              "CASE WHEN kind = 'refund' THEN -total_minor ELSE total_minor END, currency "
-              "FROM orders WHERE tenant_id = ?1 AND status <> 'cancelled' "
-              "ORDER BY customer_id, placed_at, id");
-      q.Bind(1, tenant.value);
-      AnalysisRow row;
-      while (true) {
-        CLV_ASSIGN_OR_RETURN(bool more, q.Step());
-        if (!more) return Status::Ok();
-        row.customer.value = q.Int(0);
-        row.placed_at_us = q.Int(1);
-        row.amount_minor = q.Int(2);
-        row.currency.assign(q.TextView(3));
-        CLV_RETURN_IF_ERROR(sink(row));
-      }
-    });
-  }
-
   Status AppendAudit(TenantId tenant, std::optional<UserId> actor, std::string_view action,
                      std::string_view detail_json, UnixMicros now) override {
     return Write([&](Db& db) -> Status {
