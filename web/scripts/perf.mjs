@@ -317,9 +317,18 @@ async function measureOverview(browser, base) {
       const u = new URL(r.url());
       if (u.pathname.endsWith(".js")) scripts.push(u.pathname.replace(/^\/app\//, ""));
     });
+    // Renderer main-thread CPU (ThreadTime) and busy time (TaskDuration): less sensitive to a
+    // loaded machine than the wall-clock figures.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Performance.enable");
+    const metrics = async () => Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
+    const m0 = await metrics();
     await page.goto(`${base}/app/`, { waitUntil: "commit" });
     const ready = await until(page, OVERVIEW_READY);
     const lastLongTaskEnd = await mainThreadIdle(page);
+    const m1 = await metrics();
+    // The rest of the page: CLV by tier (GET /clv/segments, an aggregate over every score).
+    const complete = await until(page, `document.querySelector('[aria-label="Share of predicted CLV by customer tier"] li') !== null`, 120_000);
     const longtasks = await page.evaluate(() => window.__longtasks);
     const nav = await page.evaluate(() => {
       const n = performance.getEntriesByType("navigation")[0];
@@ -327,6 +336,7 @@ async function measureOverview(browser, base) {
     });
     const fcp = await page.evaluate(() => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN);
     const api = await apiTimings(page);
+    await page.evaluate(() => performance.clearResourceTimings());
     // A warm reload in the same context: HTTP cache primed, session kept by the app.
     await page.evaluate(() => (window.__longtasks = []));
     await page.reload({ waitUntil: "commit" });
@@ -335,7 +345,11 @@ async function measureOverview(browser, base) {
     const apiReload = await apiTimings(page);
     return {
       ready,
+      mainThreadCpu: ((m1.ThreadTime ?? NaN) - (m0.ThreadTime ?? NaN)) * 1000,
+      taskDuration: ((m1.TaskDuration ?? NaN) - (m0.TaskDuration ?? NaN)) * 1000,
+      scriptDuration: ((m1.ScriptDuration ?? NaN) - (m0.ScriptDuration ?? NaN)) * 1000,
       interactive: Math.max(ready, lastLongTaskEnd),
+      complete,
       fcp,
       domContentLoaded: nav.domContentLoaded,
       longTasks: longtasks.length,
@@ -436,6 +450,7 @@ async function measureCustomers(browser, base) {
       `location.search.includes("historical_clv") && ${FIRST_ROW} !== ${JSON.stringify(before)} && ${TABLE_IDLE}`,
     );
     // The segment with the fewest customers: the filter that has to skip the most rows.
+    await until(page, `document.querySelectorAll("#segment option").length > 1`, 120_000);
     const segment = await page.evaluate(async () => {
       const opts = [...document.querySelectorAll("#segment option")].map((o) => o.value).filter(Boolean);
       return opts;
@@ -529,6 +544,10 @@ console.log(row("first contentful paint", "fcp", o));
 console.log(row("content ready (KPIs, forecast chart, top customers)", "ready", o));
 console.log(row("**interactive** (ready and main thread idle)", "interactive", o, "< 1000"));
 console.log(row("interactive after a reload (HTTP cache warm)", "reloadInteractive", o, "< 1000"));
+console.log(row("whole page incl. CLV by tier (/clv/segments)", "complete", o));
+console.log(row("renderer main thread CPU until interactive (ThreadTime)", "mainThreadCpu", o));
+console.log(row("renderer main thread busy (TaskDuration; script part next)", "taskDuration", o));
+console.log(row("script execution (ScriptDuration)", "scriptDuration", o));
 console.log(row("long tasks (count)", "longTasks", o));
 console.log(row("longest task", "longestTask", o));
 console.log(row("total blocking time", "totalBlocking", o));

@@ -2,31 +2,67 @@
 // they are to still be a customer and how that evolved with each order, when the next order is
 // expected, and their order history.
 import { Link, useParams } from "react-router";
-import { CartesianGrid, Line, LineChart, ReferenceDot, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { CartesianGrid, ComposedChart, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from "recharts";
 import { ApiError } from "../api/client";
 import { useClvCustomer, useCustomerOrders } from "../api/queries";
 import type { ClvCustomerDetail, Order } from "../api/types";
 import { Badge, Card, Empty, ErrorState, Loading, PageHeader, QueryView, Stat, riskTone } from "../components/ui";
 import { formatDate, formatMoney, formatNumber, formatPercent, humanizeKey, parseApiDate } from "../lib/format";
 
+export interface PAlivePoint {
+  t: number;
+  p: number;
+  order: boolean;
+}
+
+/**
+ * At most about `max` points of a time-ordered P(alive) history, for a chart a few hundred pixels
+ * wide: per bucket of consecutive points its first, lowest, highest and last (so every drop and
+ * every decay still shows); an order point is kept as an order when its bucket has one. A heavy
+ * buyer's history has a point per order (thousands), and Recharts draws each marker as its own
+ * component: unthinned, a 4,800-order customer blocked the page for ~10 s.
+ */
+export function thinHistory(points: PAlivePoint[], max = 400): PAlivePoint[] {
+  if (points.length <= max) return points;
+  const buckets = Math.max(1, Math.floor(max / 4));
+  const size = Math.ceil(points.length / buckets);
+  const out: PAlivePoint[] = [];
+  for (let start = 0; start < points.length; start += size) {
+    const chunk = points.slice(start, start + size);
+    let lo = chunk[0]!;
+    let hi = chunk[0]!;
+    for (const q of chunk) {
+      if (q.p < lo.p) lo = q;
+      if (q.p > hi.p) hi = q;
+    }
+    const keep = new Set([chunk[0]!, lo, hi, chunk[chunk.length - 1]!]);
+    const ordered = chunk.filter((q) => keep.has(q));
+    const anyOrder = chunk.some((q) => q.order);
+    if (anyOrder && !ordered.some((q) => q.order)) ordered[0] = { ...ordered[0]!, order: true };
+    out.push(...ordered);
+  }
+  return out;
+}
+
 function PAliveChart({ detail }: { detail: ClvCustomerDetail }) {
-  const points = (detail.p_alive_history ?? [])
+  const all = (detail.p_alive_history ?? [])
     .map((p) => ({ t: parseApiDate(p.date)?.getTime() ?? NaN, p: p.p_alive, order: Boolean(p.order) }))
     .filter((p) => Number.isFinite(p.t));
-  if (points.length === 0) return <Empty title="No P(alive) history">It appears after the customer is scored by a calculation.</Empty>;
+  if (all.length === 0) return <Empty title="No P(alive) history">It appears after the customer is scored by a calculation.</Empty>;
+  const points = thinHistory(all);
+  // One series for the order markers (not a ReferenceDot each), at most one per day.
+  const orders = points.filter((p, i) => p.order && (i === 0 || points[i - 1]!.t !== p.t));
   return (
     <div role="img" aria-label="Probability that the customer is still active, over time" className="h-56">
       <ResponsiveContainer width="100%" height="100%">
-        <LineChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+        <ComposedChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
           <XAxis dataKey="t" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={(t: number) => formatDate(new Date(t), { year: "2-digit", month: "short" })} tick={{ fontSize: 11 }} />
           <YAxis domain={[0, 1]} tickFormatter={(v: number) => formatPercent(v, 0)} tick={{ fontSize: 11 }} width={44} />
           <Tooltip labelFormatter={(t: unknown) => formatDate(new Date(Number(t)))} formatter={(v: unknown) => [formatPercent(Number(v)), "P(alive)"]} />
           <Line type="stepAfter" dataKey="p" stroke="#4f46e5" strokeWidth={2} dot={false} isAnimationActive={false} />
-          {points.filter((p) => p.order).map((p) => (
-            <ReferenceDot key={p.t} x={p.t} y={p.p} r={3} fill="#f59e0b" stroke="none" />
-          ))}
-        </LineChart>
+          <Scatter data={orders} dataKey="p" fill="#f59e0b" shape="circle" isAnimationActive={false} legendType="none" tooltipType="none" />
+        </ComposedChart>
       </ResponsiveContainer>
     </div>
   );
