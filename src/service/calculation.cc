@@ -4,12 +4,13 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <memory>
 #include <utility>
 
 #include "core/time.h"
 #include "engine/analytics/clv.h"
-#include "engine/data/group_rows.h"
+#include "engine/analytics/histories.h"
 #include "engine/models/purchase_model.h"
 
 namespace clv::service {
@@ -30,6 +31,12 @@ double MsSince(SteadyClock::time_point start) {
   return std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
 }
 
+double ProcessCpuMs() {
+  timespec ts{};
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+}
+
 std::string DayText(std::int64_t day) { return FormatDate(day * kMicrosPerDay); }
 
 // Reports progress and records the time of each stage.
@@ -41,10 +48,11 @@ class Stages {
     End();
     stage_ = stage;
     start_ = SteadyClock::now();
+    cpu_start_ = ProcessCpuMs();
     if (progress_) progress_(fraction, stage);
   }
   void End() {
-    if (!stage_.empty()) timings_.push_back({stage_, MsSince(start_)});
+    if (!stage_.empty()) timings_.push_back({stage_, MsSince(start_), ProcessCpuMs() - cpu_start_});
     stage_.clear();
   }
 
@@ -53,6 +61,7 @@ class Stages {
   std::vector<StageTiming>& timings_;
   std::string stage_;
   SteadyClock::time_point start_;
+  double cpu_start_ = 0;
 };
 
 Result<ModelFit> Fit(std::string_view name, const engine::RfmData& data,
@@ -348,13 +357,17 @@ Result<CalculationResult> RunCalculation(const CalculationInput& input,
   const double horizon =
       options.horizon_periods > 0 ? options.horizon_periods : 365.0 / days_per_period;
 
-  // Everything but the spend depends on (x, t_x, T) only, which customers share massively.
-  const engine::RowGroups groups = engine::GroupIdenticalRows(res.summary);
-  const auto num_groups = static_cast<std::int64_t>(groups.first_row.size());
+  // Everything but the spend depends on (x, t_x, T) only, and the models' expectations factor
+  // as P(alive | x, t_x, T) · E[X(t) | alive, x, T] with the costly factor depending on (x, T)
+  // only (engine/analytics/histories.h). So the alive factor is evaluated once per distinct
+  // (x, T) and time, P(alive) once per distinct history, for the model and for each perturbed
+  // model of the interval; the products are the same bits as model.ExpectedPurchases and the
+  // discounted sums the same as engine::CustomerLifetimeValue (service/scoring.cc rescoring
+  // recomputes single customers that way and must agree exactly).
+  const engine::HistoryIndex index = engine::IndexHistories(res.summary);
+  const auto num_groups = static_cast<std::int64_t>(index.num_histories());
   const std::vector<double> params = model_fit.mle.params;
   const std::size_t kp = params.size();
-  // Per group: discounted purchases (× margin) at the fit and at each perturbed parameter,
-  // and the expected purchases over the four horizons.
   std::vector<std::unique_ptr<engine::PurchaseModel>> perturbed;
   const std::vector<double> purchase_cov = LogCovariance(model_fit.mle);
   if (!purchase_cov.empty()) {
@@ -367,23 +380,52 @@ Result<CalculationResult> RunCalculation(const CalculationInput& input,
     }
   }
   const std::size_t np = perturbed.size();
-  std::vector<double> g_discounted(static_cast<std::size_t>(num_groups));
-  std::vector<double> g_gradient(static_cast<std::size_t>(num_groups) * kp, 0.0);
-  std::vector<std::array<double, 4>> g_expected(static_cast<std::size_t>(num_groups));
+  // engine::CustomerLifetimeValue's steps: E at step · periods_per_month, discounted by
+  // (1 + d)^step, and the four horizons after them for the chosen model.
+  const auto steps = static_cast<std::size_t>(clv_options.months);
+  std::vector<double> times(steps), discount(steps);
+  for (std::size_t k = 0; k < steps; ++k) {
+    const double t = static_cast<int>(k + 1) * clv_options.periods_per_month;
+    times[k] = t;
+    discount[k] = std::pow(1 + clv_options.discount_rate_monthly, t / clv_options.periods_per_month);
+  }
   const std::array<double, 4> horizons = {30.0 / days_per_period, 90.0 / days_per_period,
                                           365.0 / days_per_period, horizon};
-#pragma omp parallel for schedule(dynamic, 64)
-  for (std::int64_t g = 0; g < num_groups; ++g) {
-    const std::size_t r = groups.first_row[static_cast<std::size_t>(g)];
-    const double x = res.summary.frequency[r], t_x = res.summary.recency[r], T = res.summary.age[r];
-    const double d = engine::CustomerLifetimeValue(model, 1.0, x, t_x, T, clv_options);
-    g_discounted[static_cast<std::size_t>(g)] = d;
-    for (std::size_t j = 0; j < np; ++j) {
-      g_gradient[static_cast<std::size_t>(g) * kp + j] =
-          (engine::CustomerLifetimeValue(*perturbed[j], 1.0, x, t_x, T, clv_options) - d) / kLogStep;
+  // Per history: discounted purchases (× margin) of a model, and for the chosen model the
+  // expected purchases over the four horizons.
+  std::vector<std::array<double, 4>> g_expected(static_cast<std::size_t>(num_groups));
+  auto discounted_purchases = [&](const engine::PurchaseModel& m, bool with_horizons) {
+    std::vector<double> all_times = times;
+    if (with_horizons) all_times.insert(all_times.end(), horizons.begin(), horizons.end());
+    const std::size_t kt = all_times.size();
+    const std::vector<double> alive = engine::ProbabilityAliveOfHistories(m, index);
+    const std::vector<double> q = engine::ExpectedPurchasesIfAliveOfPairs(m, index, all_times);
+    std::vector<double> out(static_cast<std::size_t>(num_groups));
+#pragma omp parallel for schedule(static)
+    for (std::int64_t g = 0; g < num_groups; ++g) {
+      const double a = alive[static_cast<std::size_t>(g)];
+      const double* qg = q.data() + static_cast<std::size_t>(index.pair_of_history[g]) * kt;
+      double total = 0, previous = 0;
+      for (std::size_t k = 0; k < steps; ++k) {
+        const double current = a * qg[k];
+        total += (current - previous) / discount[k];
+        previous = current;
+      }
+      out[static_cast<std::size_t>(g)] = 1.0 * clv_options.margin * total;
+      if (with_horizons) {
+        for (std::size_t h = 0; h < horizons.size(); ++h) {
+          g_expected[static_cast<std::size_t>(g)][h] = a * qg[steps + h];
+        }
+      }
     }
-    for (std::size_t h = 0; h < horizons.size(); ++h) {
-      g_expected[static_cast<std::size_t>(g)][h] = model.ExpectedPurchases(horizons[h], x, t_x, T);
+    return out;
+  };
+  const std::vector<double> g_discounted = discounted_purchases(model, true);
+  std::vector<double> g_gradient(static_cast<std::size_t>(num_groups) * kp, 0.0);
+  for (std::size_t j = 0; j < np; ++j) {
+    const std::vector<double> dj = discounted_purchases(*perturbed[j], false);
+    for (std::size_t g = 0; g < dj.size(); ++g) {
+      g_gradient[g * kp + j] = (dj[g] - g_discounted[g]) / kLogStep;
     }
   }
 
@@ -402,7 +444,7 @@ Result<CalculationResult> RunCalculation(const CalculationInput& input,
 #pragma omp parallel for schedule(static)
   for (std::int64_t ci = 0; ci < static_cast<std::int64_t>(n); ++ci) {
     const auto c = static_cast<std::size_t>(ci);
-    const auto g = static_cast<std::size_t>(groups.group_of_row[c]);
+    const auto g = static_cast<std::size_t>(index.rows.group_of_row[c]);
     const double x = res.summary.frequency[c], m = res.summary.monetary[c];
     double spend = 0;
     std::array<double, 3> spend_gradient = {0, 0, 0};  // d spend / d log(p, q, γ)
@@ -499,7 +541,7 @@ Result<CalculationResult> RunCalculation(const CalculationInput& input,
   forecast_options.horizon = options.forecast_months;
   forecast_options.period_length = kDaysPerForecastMonth / days_per_period;
   Result<engine::RepeatForecast> forecast =
-      engine::ForecastRepeatPurchases(model, res.summary, s.expected_spend_minor, forecast_options);
+      engine::ForecastRepeatPurchases(model, res.summary, index, s.expected_spend_minor, forecast_options);
   if (!forecast.ok()) return Internal("forecast: " + forecast.status().message());
   res.forecast = std::move(forecast).value();
 

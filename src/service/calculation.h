@@ -95,6 +95,9 @@ using ProgressCallback = std::function<void(double fraction, std::string_view st
 struct StageTiming {
   std::string stage;
   double wall_ms = 0;
+  // CPU time of the whole process (every thread, so in a server it includes whatever else ran
+  // meanwhile) during the stage: on a shared machine the load-independent figure.
+  double cpu_ms = 0;
 };
 
 struct ModelFit {

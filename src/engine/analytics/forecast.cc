@@ -7,6 +7,7 @@
 
 #include <boost/math/distributions/normal.hpp>
 
+#include "engine/analytics/histories.h"
 #include "engine/parallel.h"
 
 namespace clv::engine {
@@ -15,6 +16,17 @@ Result<RepeatForecast> ForecastRepeatPurchases(const PurchaseModel& model, const
                                                std::span<const double> spend,
                                                const ForecastOptions& options) {
   CLV_RETURN_IF_ERROR(ValidateRfm(data));
+  return ForecastRepeatPurchases(model, data, IndexHistories(data), spend, options);
+}
+
+Result<RepeatForecast> ForecastRepeatPurchases(const PurchaseModel& model, const RfmData& data,
+                                               const HistoryIndex& index,
+                                               std::span<const double> spend,
+                                               const ForecastOptions& options) {
+  CLV_RETURN_IF_ERROR(ValidateRfm(data));
+  if (index.rows.group_of_row.size() != data.size()) {
+    return InvalidArgument("the history index does not belong to these rows");
+  }
   const std::size_t n = data.size();
   if (!spend.empty() && spend.size() != n) {
     return InvalidArgument("spend has " + std::to_string(spend.size()) + " values for " +
@@ -42,14 +54,22 @@ Result<RepeatForecast> ForecastRepeatPurchases(const PurchaseModel& model, const
   constexpr std::size_t kStride = 4;
   std::vector<double> sums(horizon * kStride, 0.0);
   std::atomic<bool> finite = true;
+  // The cumulative expectations per distinct history (engine/analytics/histories.h: P(alive)
+  // per history times the alive factor per distinct (x, T)), the same bits as
+  // model.ExpectedPurchases(t, x, t_x, T) per row, at a fraction of the cost.
+  std::vector<double> times(horizon);
+  for (std::size_t k = 0; k < horizon; ++k) times[k] = static_cast<double>(k + 1) * options.period_length;
+  const std::vector<double> alive = ProbabilityAliveOfHistories(model, index);
+  const std::vector<double> if_alive = ExpectedPurchasesIfAliveOfPairs(model, index, times);
   DeterministicSum(n, sums.size(), sums, [&](std::size_t i, double* acc) {
-    const double x = data.frequency[i], t_x = data.recency[i], T = data.age[i];
+    const auto h = static_cast<std::size_t>(index.rows.group_of_row[i]);
+    const double p_alive = alive[h];
+    const double* q = if_alive.data() + static_cast<std::size_t>(index.pair_of_history[h]) * horizon;
     const double w = data.WeightOf(i);
     const double s = has_revenue ? spend[i] : 0.0;
     double previous = 0;
     for (std::size_t k = 0; k < horizon; ++k) {
-      const double t = static_cast<double>(k + 1) * options.period_length;
-      const double cumulative = model.ExpectedPurchases(t, x, t_x, T);
+      const double cumulative = p_alive * q[k];
       // A cumulative expectation is non-decreasing; a rounding dip must not make a negative
       // period (and a negative Poisson variance).
       const double m = std::max(0.0, cumulative - previous);

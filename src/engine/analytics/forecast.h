@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "engine/analytics/histories.h"
 #include "engine/data/rfm.h"
 #include "engine/models/purchase_model.h"
 
@@ -59,7 +60,15 @@ struct RepeatForecast {
 // InvalidArgument for invalid data (ValidateRfm), a spend span of another length or with a
 // negative or non-finite value, or options out of range. Internal if the model returns a
 // non-finite expectation.
+// Evaluated per distinct history and (x, T) pair (engine/analytics/histories.h); the same
+// numbers as summing model.ExpectedPurchases row by row.
 Result<RepeatForecast> ForecastRepeatPurchases(const PurchaseModel& model, const RfmData& data,
+                                               std::span<const double> spend,
+                                               const ForecastOptions& options);
+// The same with `index` = IndexHistories(data), built by a caller that reuses it (InvalidArgument
+// when it does not have one entry per row).
+Result<RepeatForecast> ForecastRepeatPurchases(const PurchaseModel& model, const RfmData& data,
+                                               const HistoryIndex& index,
                                                std::span<const double> spend,
                                                const ForecastOptions& options);
 

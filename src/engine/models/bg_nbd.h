@@ -70,7 +70,7 @@ class BetaGeoModel final : public PurchaseModel {
   // only, and ExpectedPurchases(t, x, t_x, T) == ProbabilityAlive(x, t_x, T) * this, bit for
   // bit, so batch scoring (engine/analytics/clv.h) evaluates the costly 2F1 series once per
   // distinct (x, T) instead of once per customer.
-  double ExpectedPurchasesIfAlive(double t, double x, double T) const;
+  double ExpectedPurchasesIfAlive(double t, double x, double T) const override;
   // P(X(T, T + t] = n | history) = (1 − P(alive)) [n = 0] + P(alive) · P_fresh(n), where
   // P_fresh is FHL (2005) eq. (8) evaluated at the alive posterior (r + x, α + T, a, b + x + s):
   // an alive customer restarts the process (Poisson purchases, drop-out only after purchases).

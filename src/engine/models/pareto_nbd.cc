@@ -325,6 +325,9 @@ class ParetoNbdModel final : public PurchaseModel {
   double ProbabilityAlive(double x, double t_x, double T) const override {
     return ParetoNbdProbabilityAlive(p_, x, t_x, T);
   }
+  double ExpectedPurchasesIfAlive(double t, double x, double T) const override {
+    return ParetoNbdExpectedPurchasesIfAlive(p_, t, x, T);
+  }
   double ProbabilityOfPurchases(int n, double t, double x, double t_x, double T) const override {
     return ParetoNbdProbabilityOfPurchases(p_, n, t, x, t_x, T);
   }
@@ -368,10 +371,15 @@ double ParetoNbdExpectedPurchases(const ParetoNbdParams& p, double t, double x, 
   if (!ValidParams(p) || !ValidCustomer(x, t_x, T) || !(t >= 0) || !std::isfinite(t))
     return kNaN;
   // lifetimes: P(alive) · (r+x)/(α+T) · (β+T)/(s−1) · [1 − ((β+T)/(β+T+t))^(s−1)]: the posterior
-  // mean purchase rate times the expected alive time in (T, T+t].
+  // mean purchase rate times the expected alive time in (T, T+t]. Written as P(alive) times the
+  // alive factor so that batch scoring can reuse the factor per (x, T) with the same bits.
   const double alive = CustomerTerms(p, x, t_x, T).p_alive;
-  return alive * (p.r + x) / (p.alpha + T) * (p.beta + T) *
-         SurvivalIntegralFactor(p.s, p.beta + T, t);
+  return alive * ParetoNbdExpectedPurchasesIfAlive(p, t, x, T);
+}
+
+double ParetoNbdExpectedPurchasesIfAlive(const ParetoNbdParams& p, double t, double x, double T) {
+  if (!ValidParams(p) || !ValidCustomer(x, 0, T) || !(t >= 0) || !std::isfinite(t)) return kNaN;
+  return (p.r + x) / (p.alpha + T) * (p.beta + T) * SurvivalIntegralFactor(p.s, p.beta + T, t);
 }
 
 double ParetoNbdProbabilityOfPurchases(const ParetoNbdParams& p, int n, double t, double x,

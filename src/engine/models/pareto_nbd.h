@@ -49,6 +49,11 @@ double ParetoNbdProbabilityAlive(const ParetoNbdParams& p, double x, double t_x,
 double ParetoNbdExpectedPurchases(const ParetoNbdParams& p, double t, double x, double t_x,
                                   double T);
 
+// E[purchases in (T, T + t] | alive at T, x, T]: the posterior mean rate (r+x)/(alpha+T) times the
+// expected alive time in (T, T + t]. ParetoNbdExpectedPurchases is ParetoNbdProbabilityAlive
+// times this, bit for bit. NaN outside the domain.
+double ParetoNbdExpectedPurchasesIfAlive(const ParetoNbdParams& p, double t, double x, double T);
+
 // P(exactly n purchases in (T, T + t] | x, t_x, T), n >= 0. Derivation (documented in the .cc):
 // given alive at T the posterior is λ ~ Gamma(r + x, alpha + T), μ ~ Gamma(s, beta + T), and
 // the future is a fresh Pareto/NBD, so this equals (1 - P(alive))·[n = 0] +

@@ -32,6 +32,12 @@ class PurchaseModel {
   virtual double ExpectedPurchases(double t, double x, double t_x, double T) const = 0;
   // P(the customer is still alive at T | history).
   virtual double ProbabilityAlive(double x, double t_x, double T) const = 0;
+  // Expected purchases in (T, T + t] of a customer known to be alive at T. Every model here
+  // factors its conditional expectation as ExpectedPurchases(t, x, t_x, T) ==
+  // ProbabilityAlive(x, t_x, T) * ExpectedPurchasesIfAlive(t, x, T), bit for bit, and this
+  // factor depends on (x, T) only; batch scoring, forecasts and the calculation use that to
+  // evaluate the costly part once per distinct (x, T) (engine/analytics/histories.h).
+  virtual double ExpectedPurchasesIfAlive(double t, double x, double T) const = 0;
   // P(exactly n purchases in (T, T + t] | history).
   virtual double ProbabilityOfPurchases(int n, double t, double x, double t_x,
                                         double T) const = 0;
