@@ -16,8 +16,9 @@
 // wrong number of fields, and an id already seen earlier in the file ("duplicate id 'A-1'
 // (first on line 12)"), are row errors too. A row with any error produces no OrderInput.
 //
-// Memory: bounded by the CSV limits plus the index of ids seen: per row the id's bytes plus 9,
-// plus 32-64 bytes of hash table (about 60-80 MB for a million 12-byte ids). Not thread-safe; one per stream.
+// Memory: bounded by the CSV limits plus the index of ids seen: per row the id's bytes plus 9
+// (in 1 MiB blocks), plus 16-32 bytes of hash table (about 40 MB for a million 12-byte ids,
+// 24 MB of it while the table doubles). Not thread-safe; one per stream.
 #pragma once
 
 #include <cstdint>

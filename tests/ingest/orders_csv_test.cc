@@ -128,6 +128,42 @@ TEST(OrdersCsvTest, EveryKindOfBadValueIsReported) {
   EXPECT_TRUE(out.orders.empty());
 }
 
+// The id index over many rows: the table doubles eight times and the ids (up to the 255-byte
+// limit) fill several 1 MiB arena blocks, so duplicates must still be found after every
+// rehash and in any block, each naming the line where the id was first seen.
+TEST(OrdersCsvTest, DuplicateIdsAreFoundAcrossIndexGrowth) {
+  constexpr int kRows = 150000;
+  // Every seventh id is 255 bytes (the limit), the others 2-26 bytes: ~9 MB of ids.
+  auto padded_id = [](int i) {
+    std::string id = Id(i);
+    id.append(i % 7 == 0 ? 255 - id.size() : static_cast<std::size_t>(i % 20), 'x');
+    return id;
+  };
+  std::string text(kHeader);
+  for (int i = 0; i < kRows; ++i) {
+    text += padded_id(i);
+    text += ",c,2024-05-01T10:20:30Z,1,USD\n";
+  }
+  // Repeats of an early, a long, a middle and the last id, then one more new id.
+  for (int i : {1, 7, 75003, kRows - 1}) {
+    text += padded_id(i);
+    text += ",c,2024-05-01T10:20:30Z,1,USD\n";
+  }
+  text += "fresh,c,2024-05-01T10:20:30Z,1,USD\n";
+  auto out = ParseAll(text);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.errors,
+            (std::vector<std::string>{
+                "line 150002, column 1 (id): duplicate id 'o1x' (first on line 3)",
+                "line 150003, column 1 (id): duplicate id "
+                "'o7xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (first on line 9)",
+                "line 150004, column 1 (id): duplicate id 'o75003xxx' (first on line 75005)",
+                "line 150005, column 1 (id): duplicate id 'o149999xxxxxxxxxxxxxxxxxxx' (first "
+                "on line 150001)",
+            }));
+  EXPECT_EQ(out.orders.size(), static_cast<std::size_t>(kRows) + 1);
+}
+
 TEST(OrdersCsvTest, FatalProblems) {
   EXPECT_EQ(ParseAll("id,customer_id,placed_at,total\n1,c,2024-05-01T10:20:30Z,1\n").status.message(),
             "line 1: missing required column 'currency' (the header has: 'id', 'customer_id', "
