@@ -6,6 +6,7 @@
 
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "http/auth.h"
 #include "http/handlers/auth_handlers.h"
@@ -24,6 +25,7 @@
 #include "security/secrets.h"
 #include "service/redis.h"
 #include "service/clv_job.h"
+#include "service/model_service.h"
 #include "service/scoring.h"
 
 namespace clv::http {
@@ -65,10 +67,12 @@ struct Application::State {
   std::unique_ptr<service::ClvQueryService> clv_queries;
   std::unique_ptr<service::IncrementalScorer> scorer;
   std::unique_ptr<service::JobRunner> jobs;
+  std::unique_ptr<service::ModelService> models;
   std::unique_ptr<Server> server;
   bool created_database = false;
-  // Last: unregistered before the server it reads is destroyed.
+  // Last: unregistered before the server and the store they read are destroyed.
   metrics::Registry::GaugeHandle open_connections_gauge;
+  std::vector<metrics::Registry::GaugeHandle> pool_gauges;
 };
 
 Application::Application(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -112,6 +116,7 @@ Result<std::unique_ptr<Application>> Application::Create(AppOptions options) {
   job_options.workers = config.database_kind == DatabaseKind::kSqlite ? 1 : config.job_workers;
   job_options.lease_seconds = config.job_lease_seconds;
   job_options.refit_interval_hours = config.refit_interval_hours;
+  job_options.refit_sweep_minutes = config.refit_sweep_minutes;
   state->jobs = std::make_unique<service::JobRunner>(*state->store, clock, job_options);
   {
     storage::Store* job_store = state->store.get();
@@ -159,8 +164,9 @@ Result<std::unique_ptr<Application>> Application::Create(AppOptions options) {
   RegisterOrderRoutes(router, *state->orders);
   state->clv_queries = std::make_unique<service::ClvQueryService>(*state->store, clock);
   RegisterClvRoutes(router, *state->clv_queries);
-  RegisterJobRoutes(router, *state->store, *state->jobs);
-  RegisterModelRoutes(router, *state->store);
+  state->models = std::make_unique<service::ModelService>(*state->store, *state->jobs);
+  RegisterJobRoutes(router, *state->models);
+  RegisterModelRoutes(router, *state->models);
   CLV_ASSIGN_OR_RETURN(std::shared_ptr<const OpenApiSpec> spec, OpenApiSpec::Embedded());
   DocsOptions docs;
   docs.spec = spec;
@@ -202,6 +208,36 @@ Result<std::unique_ptr<Application>> Application::Create(AppOptions options) {
   state->open_connections_gauge = metrics::Global().Gauge(
       "clv_http_open_connections", "Open client connections.",
       [server] { return static_cast<double>(server->open_connections()); });
+  // The store's connection pool (storage::PoolStats), read at every scrape.
+  using Field = double (*)(const storage::PoolStats&);
+  const struct {
+    const char* name;
+    const char* help;
+    bool counter;
+    Field read;
+  } pool_series[] = {
+      {"clv_store_pool_connections_max", "Most database connections the store's pool may hold.",
+       false, [](const storage::PoolStats& p) { return double(p.capacity); }},
+      {"clv_store_pool_connections_open", "Database connections open now.", false,
+       [](const storage::PoolStats& p) { return double(p.open); }},
+      {"clv_store_pool_connections_in_use", "Database connections handed to a call now.", false,
+       [](const storage::PoolStats& p) { return double(p.in_use); }},
+      {"clv_store_pool_connections_idle", "Database connections open and free now.", false,
+       [](const storage::PoolStats& p) { return double(p.idle); }},
+      {"clv_store_pool_waits_total", "Calls that found no free database connection and waited.",
+       true, [](const storage::PoolStats& p) { return double(p.waits); }},
+      {"clv_store_pool_wait_timeouts_total",
+       "Waits for a database connection that gave up (the call answered 503).", true,
+       [](const storage::PoolStats& p) { return double(p.wait_timeouts); }},
+      {"clv_store_pool_wait_seconds_total", "Total time spent waiting for a database connection.",
+       true, [](const storage::PoolStats& p) { return p.wait_seconds; }},
+  };
+  for (const auto& series : pool_series) {
+    metrics::GaugeFn read = [store, f = series.read] { return f(store->GetPoolStats()); };
+    state->pool_gauges.push_back(
+        series.counter ? metrics::Global().ObservedCounter(series.name, series.help, std::move(read))
+                       : metrics::Global().Gauge(series.name, series.help, std::move(read)));
+  }
   return std::unique_ptr<Application>(new Application(std::move(state)));
 }
 

@@ -2,6 +2,7 @@
 // Application on both backends.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -57,6 +58,18 @@ TEST(MetricsRegistry, FamiliesAreFoundAgainByNameAndGaugesGoAwayWithTheirHandle)
   }
   EXPECT_EQ(registry.Render().find("test_gauge"), std::string::npos);
   EXPECT_DEATH(registry.Counter("test_total", "T.", {"other"}), "");
+}
+
+TEST(MetricsRegistry, ObservedCountersAreReadAtScrapeTimeAsCounters) {
+  metrics::Registry registry;
+  double waits = 3;
+  {
+    auto handle = registry.ObservedCounter("test_waits_total", "Waits.", [&waits] { return waits; });
+    EXPECT_EQ(registry.Render(), "# HELP test_waits_total Waits.\n# TYPE test_waits_total counter\ntest_waits_total 3\n");
+    waits = 5;
+    EXPECT_NE(registry.Render().find("test_waits_total 5\n"), std::string::npos);
+  }
+  EXPECT_EQ(registry.Render(), "");
 }
 
 TEST(MetricsRegistry, ConcurrentUpdatesFromManyThreadsAddUp) {
@@ -157,6 +170,57 @@ TEST_P(MetricsApiTest, CountsIngestedOrders) {
   const std::string after = Get("/metrics").body;
   EXPECT_EQ(Sample(after, created) - Sample(before, created), 2);
   EXPECT_EQ(Sample(after, updated) - Sample(before, updated), 1);
+}
+
+TEST_P(MetricsApiTest, JobOutcomesDurationsAndStorePoolUsage) {
+  Account owner = Register("owner@example.com", "Shop");
+  const std::string failed = R"(clv_jobs_total{kind="clv.calculate",outcome="failed"})";
+  const std::string runs = R"(clv_job_duration_seconds_count{kind="clv.calculate"})";
+  const std::string run_seconds = R"(clv_job_duration_seconds_sum{kind="clv.calculate"})";
+  const std::string before = Get("/metrics").body;
+  // A calculation with too little data: it runs, fails, and is counted as failed.
+  Result<storage::EnqueuedJob> e = app().jobs().Enqueue(TenantId{owner.tenant_id}, "clv.calculate",
+                                                       "{}", std::nullopt);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  Result<storage::Job> job = app().store().GetJob(TenantId{owner.tenant_id}, e->job.id);
+  while (job.ok() && job->status != storage::JobStatus::kFailed &&
+         job->status != storage::JobStatus::kSucceeded && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a real worker thread runs it
+    job = app().store().GetJob(TenantId{owner.tenant_id}, e->job.id);
+  }
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  ASSERT_EQ(job->status, storage::JobStatus::kFailed);
+  // The worker counts the outcome after recording it: joining the workers orders the two.
+  app().jobs().Stop();
+  const std::string after = Get("/metrics").body;
+  EXPECT_TRUE(IsExposition(after));
+  EXPECT_EQ(Sample(after, failed) - Sample(before, failed), 1);
+  EXPECT_EQ(Sample(after, runs) - Sample(before, runs), 1);
+  const double took = Sample(after, run_seconds) - Sample(before, run_seconds);
+  EXPECT_GT(took, 0);
+  EXPECT_LT(took, 120);
+  EXPECT_NE(after.find("# TYPE clv_job_duration_seconds histogram"), std::string::npos);
+  EXPECT_NE(after.find(R"(clv_job_duration_seconds_bucket{kind="clv.calculate",le="+Inf"})"),
+            std::string::npos);
+
+  // The store's pool, with nothing running now: consistent counts, nobody waited.
+  const double max = Sample(after, "clv_store_pool_connections_max");
+  const double open = Sample(after, "clv_store_pool_connections_open");
+  const double in_use = Sample(after, "clv_store_pool_connections_in_use");
+  const double idle = Sample(after, "clv_store_pool_connections_idle");
+  EXPECT_GE(max, 1);
+  EXPECT_GE(open, 1);  // the requests and the job used at least one
+  EXPECT_LE(open, max);
+  EXPECT_EQ(in_use + idle, open);
+  EXPECT_EQ(in_use, 0);
+  EXPECT_EQ(Sample(after, "clv_store_pool_wait_timeouts_total"), 0);
+  EXPECT_GE(Sample(after, "clv_store_pool_wait_seconds_total"), 0);
+  for (const char* counter : {"clv_store_pool_waits_total", "clv_store_pool_wait_seconds_total",
+                              "clv_store_pool_wait_timeouts_total"}) {
+    EXPECT_NE(after.find(std::string("# TYPE ") + counter + " counter"), std::string::npos) << counter;
+  }
+  EXPECT_NE(after.find("# TYPE clv_store_pool_connections_in_use gauge"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MetricsApiTest, kAllBackends, BackendParamName);

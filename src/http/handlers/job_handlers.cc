@@ -6,7 +6,7 @@
 #include "http/error_mapping.h"
 #include "http/handlers/json_fields.h"
 #include "http/middleware.h"
-#include "service/clv_job.h"
+#include "service/model_service.h"
 
 namespace clv::http {
 namespace json = boost::json;
@@ -28,30 +28,19 @@ json::object JobJson(const storage::Job& job) {
   o["started_at"] = TimeOrNull(job.started_at_us);
   o["finished_at"] = TimeOrNull(job.finished_at_us);
   o["attempts"] = job.attempts;
-  json::value result = nullptr;
-  if (!job.result_json.empty()) {
-    boost::system::error_code ec;
-    result = json::parse(job.result_json, ec);
-    if (ec) result = nullptr;
-  }
-  o["result"] = std::move(result);
+  o["result"] = service::ModelService::ResultOf(job);
   return o;
 }
 
 }  // namespace
 
-void RegisterJobRoutes(Router& router, storage::Store& store, service::JobRunner& runner) {
-  router.Post("/clv/calculate", [&store, &runner](Request& request) {
+void RegisterJobRoutes(Router& router, service::ModelService& models) {
+  router.Post("/clv/calculate", [&models](Request& request) {
     if (!request.body.empty()) {
       if (auto error = RequireMediaType(request, "application/json")) return *error;
     }
-    Result<service::CalculationRequest> parsed = service::ParseCalculationRequest(request.body);
-    if (!parsed.ok()) return ErrorFromStatus(parsed.status());
-    Status enough = service::CheckEnoughCustomers(store, request.auth->tenant);
-    if (!enough.ok()) return ErrorFromStatus(enough);
     Result<storage::EnqueuedJob> queued =
-        runner.Enqueue(request.auth->tenant, service::kClvCalculateJob,
-                       service::CalculationRequestJson(*parsed), request.auth->user);
+        models.StartCalculation(request.auth->tenant, request.auth->user, request.body);
     if (!queued.ok()) return ErrorFromStatus(queued.status());
     json::object out{{"job_id", queued->job.id.value},
                      {"status", storage::JobStatusName(queued->job.status)},
@@ -59,13 +48,13 @@ void RegisterJobRoutes(Router& router, storage::Store& store, service::JobRunner
     return Response::Json(202, out);
   }, RequirePermission("run_calculation"));
 
-  router.Get("/jobs", [&store](Request& request) {
+  router.Get("/jobs", [&models](Request& request) {
     Result<PageParams> page = ReadPageParams(request);
     if (!page.ok()) return ErrorFromStatus(page.status());
     storage::ListJobsOptions options;
     options.limit = page->limit;
     options.cursor = page->cursor;
-    Result<storage::Page<storage::Job>> r = store.ListJobs(request.auth->tenant, options);
+    Result<storage::Page<storage::Job>> r = models.ListJobs(request.auth->tenant, options);
     if (!r.ok()) return ErrorFromStatus(r.status());
     json::array items;
     for (const storage::Job& job : r->items) items.push_back(JobJson(job));
@@ -75,14 +64,11 @@ void RegisterJobRoutes(Router& router, storage::Store& store, service::JobRunner
     return Response::Json(200, out);
   }, RequirePermission("read_data"));
 
-  router.Get("/jobs/:id", [&store](Request& request) {
+  router.Get("/jobs/:id", [&models](Request& request) {
     Result<std::int64_t> id = PathId(request, "id");
     if (!id.ok()) return ErrorFromStatus(NotFound("job not found"));
-    Result<storage::Job> job = store.GetJob(request.auth->tenant, JobId{*id});
-    if (!job.ok()) {
-      if (job.status().code() == StatusCode::kNotFound) return ErrorFromStatus(NotFound("job not found"));
-      return ErrorFromStatus(job.status());
-    }
+    Result<storage::Job> job = models.GetJob(request.auth->tenant, JobId{*id});
+    if (!job.ok()) return ErrorFromStatus(job.status());
     return Response::Json(200, JobJson(*job));
   }, RequirePermission("read_data"));
 }

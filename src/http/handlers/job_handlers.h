@@ -11,11 +11,10 @@
 #pragma once
 
 #include "http/router.h"
-#include "service/jobs.h"
-#include "storage/store.h"
+#include "service/model_service.h"
 
 namespace clv::http {
 
-void RegisterJobRoutes(Router& router, storage::Store& store, service::JobRunner& runner);
+void RegisterJobRoutes(Router& router, service::ModelService& models);
 
 }  // namespace clv::http

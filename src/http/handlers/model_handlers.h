@@ -15,10 +15,10 @@
 #pragma once
 
 #include "http/router.h"
-#include "storage/store.h"
+#include "service/model_service.h"
 
 namespace clv::http {
 
-void RegisterModelRoutes(Router& router, storage::Store& store);
+void RegisterModelRoutes(Router& router, service::ModelService& models);
 
 }  // namespace clv::http
