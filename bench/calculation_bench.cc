@@ -17,6 +17,7 @@
 #include <random>
 
 #include "core/time.h"
+#include "engine/analytics/histories.h"
 #include "engine/models/simulate.h"
 #include "service/calculation.h"
 
@@ -161,6 +162,17 @@ void RunCase(benchmark::State& state, std::vector<std::string> models,
     state.counters[t.stage + "_cpu_ms"] += t.cpu_ms;
   }
   std::fprintf(stderr, "chosen %s\n", r->chosen_model.c_str());
+  // How much the per-history / per-(x, T) evaluation saves on this data.
+  const engine::HistoryIndex index = engine::IndexHistories(r->summary);
+  std::size_t whole = 0;
+  for (std::size_t i = 0; i < r->summary.size(); ++i) {
+    whole += r->summary.recency[i] == std::floor(r->summary.recency[i]) &&
+             r->summary.age[i] == std::floor(r->summary.age[i]);
+  }
+  state.counters["histories"] = static_cast<double>(index.num_histories());
+  state.counters["xT_pairs"] = static_cast<double>(index.num_pairs());
+  std::fprintf(stderr, "%zu customers, %zu distinct (x, t_x, T), %zu distinct (x, T), %zu with whole-period t_x and T\n",
+               r->summary.size(), index.num_histories(), index.num_pairs(), whole);
   for (const ModelEvaluation& m : r->models) {
     std::fprintf(stderr,
                  "%s: calibration %.0f ms (%d evaluations, %d starts: %s), full %.0f ms (%d "

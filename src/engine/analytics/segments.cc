@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <numeric>
 #include <string>
+#include <utility>
 
 namespace clv::engine {
 namespace {
@@ -131,18 +132,24 @@ Result<RfmSegment> RfmSegmentOf(int recency_score, int frequency_monetary_score)
 
 std::vector<std::uint8_t> QuintileScores(std::span<const std::int64_t> values) {
   const std::size_t n = values.size();
-  std::vector<std::int64_t> sorted(values.begin(), values.end());
-  std::sort(sorted.begin(), sorted.end());
+  // Sort (value, row) once and walk the runs of equal values: each run's rank and size give
+  // its score directly (one binary search pair per row was most of this function's cost on a
+  // million customers: cache misses over the whole sorted array).
+  std::vector<std::pair<std::int64_t, std::size_t>> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = {values[i], i};
+  std::sort(order.begin(), order.end());
   std::vector<std::uint8_t> scores(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto lo = std::lower_bound(sorted.begin(), sorted.end(), values[i]);
-    const auto hi = std::upper_bound(lo, sorted.end(), values[i]);
+  for (std::size_t lo = 0; lo < n;) {
+    std::size_t hi = lo + 1;
+    while (hi < n && order[hi].first == order[lo].first) ++hi;
     // Mid-rank percentile in halves, so the arithmetic is exact: 2·worse + tied < 2n, hence
     // the score never exceeds 5 and ties always land in the same quintile.
-    const auto worse = static_cast<unsigned __int128>(lo - sorted.begin());
+    const auto worse = static_cast<unsigned __int128>(lo);
     const auto tied = static_cast<unsigned __int128>(hi - lo);
     const unsigned __int128 q = 5 * (2 * worse + tied) / (2 * static_cast<unsigned __int128>(n));
-    scores[i] = static_cast<std::uint8_t>(1 + q);
+    const auto score = static_cast<std::uint8_t>(1 + q);
+    for (std::size_t k = lo; k < hi; ++k) scores[order[k].second] = score;
+    lo = hi;
   }
   return scores;
 }
