@@ -94,46 +94,66 @@ void BindScore(Query& q, const CustomerScore& s) {
 
 // One sorted-list statement per (sort, direction, first page or not): ?1 tenant, ?2 segment,
 // ?3 churn_risk, ?4 clv_tier (NULL: no filter), ?5 key and ?6 customer of the cursor, ?7 limit.
-const char* ListScoresSql(ScoreSort sort, bool descending, bool after) {
+// `scan`: the same rows, but with the sort key written as +key so SQLite cannot use the key's
+// index (neither for the order nor for the cursor range): it scans the tenant's scores and
+// keeps the top LIMIT in a bounded sorter. The plan for a filter that matches few rows.
+const char* ListScoresSql(ScoreSort sort, bool descending, bool after, bool scan) {
   constexpr int kSorts = 7;
-  static const std::array<std::string, kSorts * 4> all = [] {
-    std::array<std::string, kSorts * 4> out;
+  static const std::array<std::string, kSorts * 8> all = [] {
+    std::array<std::string, kSorts * 8> out;
     for (int s = 0; s < kSorts; ++s) {
-      const std::string k = std::string("s.") + internal::ScoreSortColumn(static_cast<ScoreSort>(s));
-      for (int d = 0; d < 2; ++d) {
-        for (int a = 0; a < 2; ++a) {
-          const bool desc = d == 1;
-          std::string sql = ScoreSelect() +
-                            "WHERE s.tenant_id = ?1 AND (?2 IS NULL OR s.segment = ?2) "
-                            "AND (?3 IS NULL OR s.churn_risk = ?3) "
-                            "AND (?4 IS NULL OR s.clv_tier = ?4) ";
-          // (key, customer) beyond the cursor, written so the key bound is an index range.
-          if (a == 1) {
-            const char* cmp = desc ? "<" : ">";
-            sql += Cat({"AND ", k, desc ? " <= ?5" : " >= ?5", " AND (", k, " ", cmp,
-                        " ?5 OR s.customer_id ", cmp, " ?6) "});
+      for (int sc = 0; sc < 2; ++sc) {
+        const std::string k = std::string(sc ? "+s." : "s.") +
+                              internal::ScoreSortColumn(static_cast<ScoreSort>(s));
+        for (int d = 0; d < 2; ++d) {
+          for (int a = 0; a < 2; ++a) {
+            const bool desc = d == 1;
+            std::string sql = ScoreSelect() +
+                              "WHERE s.tenant_id = ?1 AND (?2 IS NULL OR s.segment = ?2) "
+                              "AND (?3 IS NULL OR s.churn_risk = ?3) "
+                              "AND (?4 IS NULL OR s.clv_tier = ?4) ";
+            // (key, customer) beyond the cursor, written so the key bound is an index range.
+            if (a == 1) {
+              const char* cmp = desc ? "<" : ">";
+              sql += Cat({"AND ", k, desc ? " <= ?5" : " >= ?5", " AND (", k, " ", cmp,
+                          " ?5 OR s.customer_id ", cmp, " ?6) "});
+            }
+            const char* dir = desc ? " DESC" : " ASC";
+            sql += Cat({"ORDER BY ", k, dir, ", s.customer_id", dir, " LIMIT ?7"});
+            out[s * 8 + sc * 4 + d * 2 + a] = std::move(sql);
           }
-          const char* dir = desc ? " DESC" : " ASC";
-          sql += Cat({"ORDER BY ", k, dir, ", s.customer_id", dir, " LIMIT ?7"});
-          out[s * 4 + d * 2 + a] = std::move(sql);
         }
       }
     }
     return out;
   }();
-  return all[static_cast<int>(sort) * 4 + (descending ? 2 : 0) + (after ? 1 : 0)].c_str();
+  return all[static_cast<int>(sort) * 8 + (scan ? 4 : 0) + (descending ? 2 : 0) + (after ? 1 : 0)]
+      .c_str();
 }
 
+// How much of a filtered index walk ListCustomerScores allows before it switches to the scan
+// plan, in SQLite VM instructions (counted by a progress handler every kProgressStep). The walk
+// is right for a common filter (a page is found within a few hundred index entries) and
+// ruinous for a rare one whose rows sit at the far end of the order (a segment of 0.5% sorted
+// by historical CLV: 12 s at 1M scores, every walked entry costing a random table lookup); the
+// scan reads the scores once in key order (~1 s wall, 0.3 s CPU at 1M). Each walked entry is
+// some 20-30 instructions, so 500k instructions is ~20k entries: a filter matching more than
+// ~0.3% of the scores still pages by index, a rarer one wastes at most that much walking.
+constexpr int kProgressStep = 1000;
+constexpr int kWalkBudgetSteps = 500;
+
+// The grouping column and the summed values of every score of a tenant. Grouping happens in
+// AggregateScores, not in SQL: SQLite's GROUP BY on an unindexed column sorts every row in a
+// temporary b-tree (about 1.3 s of CPU at 1M scores) where a scan summing into the few groups
+// costs about a third of that (docs/benchmarks.md "Dashboard").
 const char* AggregateSql(ScoreGroupBy group_by) {
   static const std::array<std::string, 3> all = [] {
     std::array<std::string, 3> out;
     for (int g = 0; g < 3; ++g) {
       const char* col = internal::ScoreGroupColumn(static_cast<ScoreGroupBy>(g));
       out[g] = Cat({"SELECT ", col,
-                    ", count(*), sum(historical_clv_minor), total(predicted_clv_minor), "
-                    "total(value_at_risk_minor) FROM customer_scores WHERE tenant_id = ?1 "
-                    "GROUP BY ",
-                    col, " ORDER BY ", col});
+                    ", historical_clv_minor, predicted_clv_minor, value_at_risk_minor "
+                    "FROM customer_scores WHERE tenant_id = ?1"});
     }
     return out;
   }();
@@ -585,25 +605,39 @@ Result<Page<ScoredCustomer>> SqliteAnalyticsStore::ListCustomerScores(
   CLV_ASSIGN_OR_RETURN(std::optional<internal::ScoreCursor> cursor,
                        internal::DecodeScoreCursor(options));
   const bool int_key = internal::ScoreSortIsInteger(options.sort);
+  const bool filtered = options.segment || options.churn_risk || options.clv_tier;
   Page<ScoredCustomer> page;
   CLV_RETURN_IF_ERROR(ReadConn([&](Db& db) -> Status {
-    Query q(db, ListScoresSql(options.sort, options.descending, cursor.has_value()));
-    q.Bind(1, tenant.value);
-    if (options.segment) q.Bind(2, std::string_view(*options.segment));
-    if (options.churn_risk) q.Bind(3, std::string_view(*options.churn_risk));
-    if (options.clv_tier) q.Bind(4, std::string_view(*options.clv_tier));
-    if (cursor) {
-      if (int_key) q.Bind(5, cursor->int_key); else q.BindDouble(5, cursor->double_key);
-      q.Bind(6, cursor->customer);
-    }
-    q.Bind(7, std::int64_t{limit} + 1);
-    while (true) {
-      CLV_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) return Status::Ok();
-      page.items.push_back(
-          ScoredCustomer{internal::ReadScoreCustomer(Row{q}, internal::kScoreColumnCount),
-                         internal::ReadScore(Row{q}, 0)});
-    }
+    auto run = [&](bool scan) -> Status {
+      page.items.clear();
+      Query q(db, ListScoresSql(options.sort, options.descending, cursor.has_value(), scan));
+      q.Bind(1, tenant.value);
+      if (options.segment) q.Bind(2, std::string_view(*options.segment));
+      if (options.churn_risk) q.Bind(3, std::string_view(*options.churn_risk));
+      if (options.clv_tier) q.Bind(4, std::string_view(*options.clv_tier));
+      if (cursor) {
+        if (int_key) q.Bind(5, cursor->int_key); else q.BindDouble(5, cursor->double_key);
+        q.Bind(6, cursor->customer);
+      }
+      q.Bind(7, std::int64_t{limit} + 1);
+      while (true) {
+        CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (!row) return Status::Ok();
+        page.items.push_back(
+            ScoredCustomer{internal::ReadScoreCustomer(Row{q}, internal::kScoreColumnCount),
+                           internal::ReadScore(Row{q}, 0)});
+      }
+    };
+    if (!filtered) return run(/*scan=*/false);
+    // A filtered page: the index walk under a budget, then the scan if the walk ran out.
+    int steps = 0;
+    sqlite3_progress_handler(
+        db.raw(), kProgressStep,
+        [](void* n) -> int { return ++*static_cast<int*>(n) > kWalkBudgetSteps ? 1 : 0; }, &steps);
+    Status walked = run(/*scan=*/false);
+    sqlite3_progress_handler(db.raw(), 0, nullptr, nullptr);
+    if (walked.ok() || steps <= kWalkBudgetSteps) return walked;
+    return run(/*scan=*/true);
   }));
   if (page.items.size() > static_cast<std::size_t>(limit)) {
     page.items.pop_back();
@@ -614,14 +648,27 @@ Result<Page<ScoredCustomer>> SqliteAnalyticsStore::ListCustomerScores(
 
 Result<std::vector<ScoreGroup>> SqliteAnalyticsStore::AggregateScores(TenantId tenant,
                                                                       ScoreGroupBy group_by) {
+  // Few groups (at most a dozen keys), kept sorted by key in byte order (the contract's
+  // ascending order, as SQLite's BINARY collation); rows of one group often come in runs.
   std::vector<ScoreGroup> out;
   CLV_RETURN_IF_ERROR(ReadConn([&](Db& db) -> Status {
     Query q(db, AggregateSql(group_by));
     q.Bind(1, tenant.value);
+    ScoreGroup* last = nullptr;
     while (true) {
       CLV_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) return Status::Ok();
-      out.push_back(ScoreGroup{q.Text(0), q.Int(1), q.Int(2), q.Double(3), q.Double(4)});
+      const std::string_view key = q.TextView(0);
+      if (last == nullptr || last->key != key) {
+        auto it = std::lower_bound(out.begin(), out.end(), key,
+                                   [](const ScoreGroup& g, std::string_view k) { return g.key < k; });
+        if (it == out.end() || it->key != key) it = out.insert(it, ScoreGroup{std::string(key)});
+        last = &*it;
+      }
+      ++last->customers;
+      last->historical_clv_minor += q.Int(1);
+      last->predicted_clv_minor += q.Double(2);
+      last->value_at_risk_minor += q.Double(3);
     }
   }));
   return out;
