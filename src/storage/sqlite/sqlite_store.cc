@@ -184,13 +184,6 @@ constexpr const char* kOrdersCustomerIndexSql =
     "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'orders_customer' "
     "AND tbl_name = 'orders'";
 constexpr const char* kDropOrdersCustomerIndex = "DROP INDEX orders_customer";
-// Bulk import into an empty customers table (SqliteImporter::DeferCustomersIndexes): the two
-// lookup indexes, whose keys arrive in random order; not the UNIQUE key the writer looks up by.
-constexpr const char* kCustomersTableIsEmpty = "SELECT NOT EXISTS (SELECT 1 FROM customers)";
-constexpr const char* kCustomersIndexSql =
-    "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1 AND tbl_name = 'customers'";
-constexpr std::string_view kDeferredCustomersIndexes[] = {"customers_email",
-                                                          "customers_external_id"};
 constexpr const char* kCacheSize = "PRAGMA cache_size";
 constexpr const char* kBulkLoadCacheSize = "PRAGMA cache_size = -8192";
 constexpr const char* kTenantExists = "SELECT 1 FROM tenants WHERE id = ?1";
@@ -650,7 +643,6 @@ class SqliteImporter final : public OrderImporter {
   }
   void RunWriter();
   Status DeferCustomerIndex();
-  Status DeferCustomersIndexes();
   void RestoreCacheSize();
   // Stops the writer thread after the batches queued (drain) or at once (!drain), joins it and
   // returns its first error.
@@ -666,8 +658,6 @@ class SqliteImporter final : public OrderImporter {
   // The CREATE INDEX statement of orders_customer when Begin dropped it (DeferCustomerIndex);
   // Commit runs it before COMMIT.
   std::string deferred_index_sql_;
-  // Same for the customers indexes dropped by DeferCustomersIndexes.
-  std::vector<std::string> deferred_customers_index_sqls_;
   // The connection's cache_size while DeferCustomerIndex has lowered it for the load.
   std::optional<std::int64_t> saved_cache_size_;
 
@@ -1289,7 +1279,6 @@ Status SqliteImporter::Begin() {
   s = writer_.Begin();
   if (!s.ok()) return Fail(s);
   s = DeferCustomerIndex();
-  if (s.ok()) s = DeferCustomersIndexes();
   if (!s.ok()) return Fail(s);
   thread_ = std::thread([this] { RunWriter(); });
   return Status::Ok();
@@ -1353,34 +1342,6 @@ Status SqliteImporter::DeferCustomerIndex() {
   }
   if (saved_cache_size_) CLV_RETURN_IF_ERROR(db_.Exec(kBulkLoadCacheSize));
   return db_.Exec(kDropOrdersCustomerIndex);
-}
-
-// The same for the customers table's two lookup indexes (email, external id without source)
-// when the whole customers table is empty: a fresh import's new customers (a fifth of its
-// orders' count) were written into four b-trees, three at random positions — 13 % of the
-// import's CPU in a profile. The writer never reads through these two (it finds customers by
-// the UNIQUE (tenant_id, source, external_id) key, which stays); the same transaction argument
-// as for orders_customer holds.
-Status SqliteImporter::DeferCustomersIndexes() {
-  {
-    Query q(db_, kCustomersTableIsEmpty);
-    CLV_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row || q.Int(0) == 0) return Status::Ok();
-  }
-  for (std::string_view name : kDeferredCustomersIndexes) {
-    std::string sql;
-    {
-      Query q(db_, kCustomersIndexSql);
-      q.Bind(1, name);
-      CLV_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row || q.IsNull(0)) continue;
-      sql = q.Text(0);
-    }
-    const std::string drop = "DROP INDEX " + std::string(name);
-    CLV_RETURN_IF_ERROR(db_.Exec(drop.c_str()));
-    deferred_customers_index_sqls_.push_back(std::move(sql));
-  }
-  return Status::Ok();
 }
 
 void SqliteImporter::RestoreCacheSize() {
@@ -1447,9 +1408,6 @@ Result<UpsertResult> SqliteImporter::Commit() {
   Status s = StopWriter(/*drain=*/true);
   if (s.ok()) s = writer_.Flush();
   if (s.ok() && !deferred_index_sql_.empty()) s = db_.Exec(deferred_index_sql_.c_str());
-  for (const std::string& sql : deferred_customers_index_sqls_) {
-    if (s.ok()) s = db_.Exec(sql.c_str());
-  }
   if (s.ok()) s = db_.Exec("COMMIT");
   if (!s.ok()) return Fail(s);
   open_ = false;
