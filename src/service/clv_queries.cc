@@ -283,22 +283,18 @@ Result<ChurnPage> ClvQueryService::Churn(TenantId tenant, int limit, std::string
 }
 
 Result<CustomerDetail> ClvQueryService::GetCustomer(TenantId tenant, CustomerId customer) {
+  // One store call: customer, score, current fit (without its report) and the cash flows (one
+  // statement on PostgreSQL).
+  CLV_ASSIGN_OR_RETURN(storage::CustomerDetailRecord read,
+                       store_.GetCustomerDetail(tenant, customer));
   CustomerDetail out;
-  CLV_ASSIGN_OR_RETURN(out.customer, store_.GetCustomer(tenant, customer));
-  CLV_ASSIGN_OR_RETURN(out.fit, CurrentFit(tenant));
-  Result<storage::ScoredCustomer> scored = store_.GetCustomerScore(tenant, customer);
-  if (scored.ok()) {
-    out.score = std::move(scored->score);
-  } else if (scored.status().code() != StatusCode::kNotFound) {
-    return scored.status();
-  }
+  out.customer = std::move(read.customer);
+  out.fit = std::move(read.fit);
+  out.score = std::move(read.score);
   // A score from an older fit than the current one cannot happen (a fit replaces every score),
   // but if it did, its history would be drawn with the wrong model: show the score without one.
   const bool history = out.score && out.fit && out.score->fit_id == out.fit->id;
-
-  const std::vector<CustomerId> ids = {customer};
-  CLV_ASSIGN_OR_RETURN(std::vector<storage::AnalysisRow> rows,
-                       store_.AnalysisRowsForCustomers(tenant, ids));
+  const std::vector<storage::AnalysisRow>& rows = read.rows;
   // The purchases as the calculation counted them: refunds netted, up to the fit's as_of.
   const UnixMicros as_of_us = out.fit ? out.fit->as_of_us : clock_.Now();
   CalculationInputBuilder builder(as_of_us);

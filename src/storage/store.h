@@ -259,6 +259,14 @@ struct ScoredCustomer {
   CustomerScore score;
 };
 
+// Everything GET /clv/customers/:id reads (Store::GetCustomerDetail).
+struct CustomerDetailRecord {
+  Customer customer;
+  std::optional<CustomerScore> score;   // as GetCustomerScore (nullopt: no score)
+  std::optional<ModelFitRecord> fit;    // as GetCurrentFitSummary(tenant, {}) (nullopt: no fit)
+  std::vector<AnalysisRow> rows;        // as AnalysisRowsForCustomers(tenant, {customer})
+};
+
 enum class ScoreSort {
   kPredictedClv, kHistoricalClv, kPAlive, kExpectedPurchases365d, kValueAtRisk, kLastOrder,
   kCustomerId
@@ -470,6 +478,11 @@ class Store {
   virtual Status UpsertCustomerScores(TenantId tenant, std::span<const CustomerScore> scores) = 0;
   // NotFound when the customer has no score (or is not in the tenant).
   virtual Result<ScoredCustomer> GetCustomerScore(TenantId tenant, CustomerId customer) = 0;
+  // The customer, its score, the current fit's summary and its cash flows, each as the single
+  // calls above answer them (NotFound only for a customer not in the tenant). The default
+  // (storage/customer_detail_read.cc) makes those four calls; PostgreSQL answers with one
+  // statement (one round trip, one snapshot).
+  virtual Result<CustomerDetailRecord> GetCustomerDetail(TenantId tenant, CustomerId customer);
   virtual Result<Page<ScoredCustomer>> ListCustomerScores(TenantId tenant,
                                                           const ListScoresOptions& options) = 0;
   // Aggregates over the tenant's current scores, groups ascending by key (only non-empty groups).

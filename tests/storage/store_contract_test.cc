@@ -658,7 +658,8 @@ TEST_P(StoreContractTest, StreamsCashFlowsSortedWithTiesByOrderId) {
       ListOrdersOptions by_customer;
       by_customer.customer = CustomerByExternalId(a.tenant.id, o.customer_external_id).id;
       by_customer.limit = 100;
-      for (const Order& x : store_->ListOrders(a.tenant.id, by_customer)->items)
+      auto listed = store_->ListOrders(a.tenant.id, by_customer);  // kept alive for the loop
+      for (const Order& x : listed->items)
         if (x.data.external_id == o.external_id) return x;
       ADD_FAILURE() << "order " << o.external_id << " not found";
       return Order{};
@@ -1417,6 +1418,105 @@ TEST_P(AnalyticsTest, FitSummaryHasTheTypedFieldsAndOnlyTheAskedReportMembers) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->GetCurrentFitSummary(b.tenant.id, scoring_key).status().code(),
             StatusCode::kNotFound);
+}
+
+TEST_P(AnalyticsTest, CustomerDetailIsTheSingleReadsInOne) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  Upsert(a.tenant.id, {MakeOrder("o1", "c2", kT0 + 2 * kDay, 1000),
+                       MakeOrder("o2", "c1", kT0 + 3 * kDay, 500),
+                       MakeOrder("o3", "c1", kT0 + 1 * kDay, 700, OrderStatus::kRefunded),
+                       MakeOrder("o4", "c1", kT0 + 2 * kDay, 900, OrderStatus::kCancelled),
+                       MakeOrder("r3", "c1", kT0 + 4 * kDay, 700, OrderStatus::kPaid, "o3"),
+                       MakeOrder("o5", "c3", kT0 + 5 * kDay, 300, OrderStatus::kCancelled)});
+  Upsert(b.tenant.id, {MakeOrder("o1", "c1", kT0, 100)});
+  const CustomerId c1 = CustomerByExternalId(a.tenant.id, "c1").id;
+  const CustomerId c2 = CustomerByExternalId(a.tenant.id, "c2").id;
+  const CustomerId c3 = CustomerByExternalId(a.tenant.id, "c3").id;
+
+  // Field by field against the single calls.
+  auto expect_same = [&](CustomerId id) {
+    SCOPED_TRACE(id.value);
+    auto d = store_->GetCustomerDetail(a.tenant.id, id);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    auto customer = store_->GetCustomer(a.tenant.id, id);
+    ASSERT_TRUE(customer.ok());
+    EXPECT_EQ(d->customer.tenant, a.tenant.id);
+    EXPECT_EQ(d->customer.id, id);
+    EXPECT_EQ(d->customer.source, customer->source);
+    EXPECT_EQ(d->customer.external_id, customer->external_id);
+    EXPECT_EQ(d->customer.email, customer->email);
+    EXPECT_EQ(d->customer.first_order_at_us, customer->first_order_at_us);
+    EXPECT_EQ(d->customer.last_order_at_us, customer->last_order_at_us);
+    EXPECT_EQ(d->customer.order_count, customer->order_count);
+    EXPECT_EQ(d->customer.created_at_us, customer->created_at_us);
+    auto score = store_->GetCustomerScore(a.tenant.id, id);
+    ASSERT_EQ(d->score.has_value(), score.ok());
+    if (score.ok()) ExpectSameScore(*d->score, score->score, score->score.fit_id);
+    auto fit = store_->GetCurrentFitSummary(a.tenant.id, {});
+    ASSERT_EQ(d->fit.has_value(), fit.ok());
+    if (fit.ok()) {
+      EXPECT_EQ(d->fit->id, fit->id);
+      EXPECT_EQ(d->fit->tenant, a.tenant.id);
+      EXPECT_EQ(d->fit->as_of_us, fit->as_of_us);
+      EXPECT_EQ(d->fit->model, fit->model);
+      EXPECT_EQ(d->fit->model_params, fit->model_params);
+      EXPECT_EQ(d->fit->period, fit->period);
+      EXPECT_EQ(d->fit->resolution, fit->resolution);
+      EXPECT_EQ(d->fit->customers, fit->customers);
+      EXPECT_EQ(d->fit->report_json, "{}");
+    }
+    const CustomerId ids[] = {id};
+    auto rows = store_->AnalysisRowsForCustomers(a.tenant.id, ids);
+    ASSERT_TRUE(rows.ok());
+    ASSERT_EQ(d->rows.size(), rows->size());
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+      EXPECT_EQ(d->rows[i].customer, id);
+      EXPECT_EQ(d->rows[i].placed_at_us, (*rows)[i].placed_at_us);
+      EXPECT_EQ(d->rows[i].amount_minor, (*rows)[i].amount_minor);
+      EXPECT_EQ(d->rows[i].currency, "EUR");
+    }
+  };
+
+  // Before any fit: no score, no fit; c1's flows net of the refund, without the cancelled order.
+  auto before = store_->GetCustomerDetail(a.tenant.id, c1);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_FALSE(before->score.has_value());
+  EXPECT_FALSE(before->fit.has_value());
+  ASSERT_EQ(before->rows.size(), 3u);
+  EXPECT_EQ(before->rows[0].placed_at_us, kT0 + kDay);
+  EXPECT_EQ(before->rows[0].amount_minor, 700);
+  EXPECT_EQ(before->rows[1].amount_minor, 500);
+  EXPECT_EQ(before->rows[2].amount_minor, -700);
+  expect_same(c1);
+  expect_same(c3);
+
+  // A fit scoring c1 only.
+  ASSERT_TRUE(WriteFit(a.tenant.id, {MakeScore(c1, 3)}, kT0 + 10 * kDay).ok());
+  for (CustomerId id : {c1, c2, c3}) expect_same(id);
+  auto d1 = store_->GetCustomerDetail(a.tenant.id, c1);
+  ASSERT_TRUE(d1.ok() && d1->score && d1->fit);
+  EXPECT_EQ(d1->score->fit_id, d1->fit->id);
+  EXPECT_EQ(d1->score->segment, MakeScore(c1, 3).segment);
+  auto d3 = store_->GetCustomerDetail(a.tenant.id, c3);
+  ASSERT_TRUE(d3.ok());
+  EXPECT_TRUE(d3->rows.empty());  // only a cancelled order
+  EXPECT_FALSE(d3->score.has_value());
+
+  // Unknown ids are NotFound, in every tenant (b has one customer; ids may be per tenant).
+  EXPECT_EQ(store_->GetCustomerDetail(a.tenant.id, CustomerId{c3.value + 1000}).status().code(),
+            StatusCode::kNotFound);
+  const CustomerId b1 = CustomerByExternalId(b.tenant.id, "c1").id;
+  for (CustomerId id : {c1, c2, c3}) {
+    if (id == b1) continue;
+    EXPECT_EQ(store_->GetCustomerDetail(b.tenant.id, id).status().code(), StatusCode::kNotFound);
+  }
+  auto in_b = store_->GetCustomerDetail(b.tenant.id, b1);
+  ASSERT_TRUE(in_b.ok());
+  EXPECT_EQ(in_b->customer.tenant, b.tenant.id);
+  EXPECT_FALSE(in_b->fit.has_value());  // a's fit is not b's
+  ASSERT_EQ(in_b->rows.size(), 1u);
+  EXPECT_EQ(in_b->rows[0].amount_minor, 100);
 }
 
 TEST_P(AnalyticsTest, FitsRoundTripAndListNewestFirst) {

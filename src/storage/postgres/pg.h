@@ -78,9 +78,16 @@ class PgConn {
   // schema), connection loss, serialization failures and deadlocks -> Unavailable.
   Status Error(PGresult* r, std::string_view what) const;
 
+  // One parameterised statement as a named prepared statement of this connection: prepared at
+  // the first call (PQprepare), then only executed (no parse and plan per call). Each `name`
+  // must always go with the same `sql`. Defined in pg_prepared.cc.
+  Result<PgResult> ExecPrepared(const char* name, const char* sql,
+                                const std::vector<Param>& params);
+
  private:
   explicit PgConn(PGconn* c) : c_(c) {}
   PGconn* c_;
+  std::vector<std::string> prepared_;  // names prepared on this connection (ExecPrepared)
 };
 
 // Up to `size` connections, opened lazily; Acquire waits up to `wait_ms` for a free one.

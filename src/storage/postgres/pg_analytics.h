@@ -41,6 +41,8 @@ class PgAnalyticsStore : public Store {
   Result<Page<ModelFitRecord>> ListFits(TenantId tenant, const ListFitsOptions& options) override;
   Status UpsertCustomerScores(TenantId tenant, std::span<const CustomerScore> scores) override;
   Result<ScoredCustomer> GetCustomerScore(TenantId tenant, CustomerId customer) override;
+  // pg_customer_detail.cc
+  Result<CustomerDetailRecord> GetCustomerDetail(TenantId tenant, CustomerId customer) override;
   Result<Page<ScoredCustomer>> ListCustomerScores(TenantId tenant,
                                                   const ListScoresOptions& options) override;
   Result<std::vector<ScoreGroup>> AggregateScores(TenantId tenant,

@@ -75,7 +75,7 @@ Result<ModelFitRecord> PgAnalyticsStore::GetCurrentFitSummary(
       "FROM model_fits WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1";
   CLV_ASSIGN_OR_RETURN(PgPool::Lease c, analytics_pool().Acquire());
   Result<PgResult> r = report_keys.empty()
-                           ? c->Exec(plain.c_str(), {P(tenant.value)})
+                           ? c->ExecPrepared("clv_fit_summary", plain.c_str(), {P(tenant.value)})
                            : c->Exec(keyed.c_str(), {P(tenant.value), P(TextArray(report_keys))});
   if (!r.ok()) return r.status();
   if (r->rows() == 0) return NotFound("no model fit yet");
