@@ -23,6 +23,7 @@
 #include "security/jwt.h"
 #include "security/permissions.h"
 #include "security/secrets.h"
+#include "security/token_cache.h"
 #include "service/redis.h"
 #include "service/clv_job.h"
 #include "service/model_service.h"
@@ -34,19 +35,20 @@ namespace {
 constexpr std::string_view kVersion = "0.1.0";
 
 // Bearer token → caller, by verifying the HS256 access token. Stateless: nothing is looked up,
-// so any instance behind a load balancer can answer.
+// so any instance behind a load balancer can answer. Tokens already verified are remembered
+// (security/token_cache.h: same answers as Verify, without the HMAC and parsing per request).
 class JwtAuthenticator final : public Authenticator {
  public:
   JwtAuthenticator(const security::JwtCodec& codec, const Clock& clock)
-      : codec_(codec), clock_(clock) {}
+      : tokens_(codec), clock_(clock) {}
 
   Result<AuthContext> Authenticate(std::string_view bearer_token) override {
-    CLV_ASSIGN_OR_RETURN(security::AccessClaims claims, codec_.Verify(bearer_token, clock_.Now()));
+    CLV_ASSIGN_OR_RETURN(security::AccessClaims claims, tokens_.Verify(bearer_token, clock_.Now()));
     return AuthContext{claims.tenant, claims.user, claims.role};
   }
 
  private:
-  const security::JwtCodec& codec_;
+  security::VerifiedTokenCache tokens_;
   const Clock& clock_;
 };
 
