@@ -1,6 +1,7 @@
 #include "service/clv_queries.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <memory>
 #include <utility>
@@ -248,22 +249,20 @@ Result<std::optional<ScoredPage>> CustomerWalk::Next() {
 }
 
 Result<SegmentReport> ClvQueryService::Segments(TenantId tenant) {
-  // Two aggregate reads; incremental rescoring between them can move a customer between groups
-  // but never change the number of scored customers unless a new customer is scored or a fit
-  // lands, so a mismatch is retried once.
-  for (int attempt = 0;; ++attempt) {
-    SegmentReport out;
-    CLV_ASSIGN_OR_RETURN(out.fit, CurrentFit(tenant));
-    CLV_ASSIGN_OR_RETURN(std::vector<storage::ScoreGroup> segments,
-                         store_.AggregateScores(tenant, storage::ScoreGroupBy::kSegment));
-    CLV_ASSIGN_OR_RETURN(std::vector<storage::ScoreGroup> tiers,
-                         store_.AggregateScores(tenant, storage::ScoreGroupBy::kClvTier));
-    out.segments = Layout(segments, SegmentKeys(), &SegmentName);
-    out.clv_tiers = Layout(tiers, ClvTierKeys(), &ClvTierName);
-    out.total_customers = Total(out.segments);
-    if (Total(out.clv_tiers) == out.total_customers) return out;
-    if (attempt == 1) return Internal("segment and tier counts disagree twice in a row");
+  SegmentReport out;
+  CLV_ASSIGN_OR_RETURN(out.fit, CurrentFit(tenant));
+  // Both groupings from one scan of one snapshot: their totals agree even while orders arrive.
+  constexpr std::array kGroupings = {storage::ScoreGroupBy::kSegment,
+                                     storage::ScoreGroupBy::kClvTier};
+  CLV_ASSIGN_OR_RETURN(std::vector<std::vector<storage::ScoreGroup>> groups,
+                       store_.AggregateScores(tenant, kGroupings));
+  out.segments = Layout(groups[0], SegmentKeys(), &SegmentName);
+  out.clv_tiers = Layout(groups[1], ClvTierKeys(), &ClvTierName);
+  out.total_customers = Total(out.segments);
+  if (Total(out.clv_tiers) != out.total_customers) {
+    return Internal("segment and CLV tier counts of one snapshot disagree");
   }
+  return out;
 }
 
 Result<ChurnPage> ClvQueryService::Churn(TenantId tenant, int limit, std::string cursor,
@@ -276,9 +275,10 @@ Result<ChurnPage> ClvQueryService::Churn(TenantId tenant, int limit, std::string
   o.churn_risk = std::move(churn_risk);
   ChurnPage out;
   CLV_ASSIGN_OR_RETURN(out.customers, ListCustomers(tenant, o));
-  CLV_ASSIGN_OR_RETURN(std::vector<storage::ScoreGroup> bands,
-                       store_.AggregateScores(tenant, storage::ScoreGroupBy::kChurnRisk));
-  out.bands = Layout(bands, ChurnRiskKeys(), &RiskName);
+  constexpr std::array kGroupings = {storage::ScoreGroupBy::kChurnRisk};
+  CLV_ASSIGN_OR_RETURN(std::vector<std::vector<storage::ScoreGroup>> bands,
+                       store_.AggregateScores(tenant, kGroupings));
+  out.bands = Layout(bands[0], ChurnRiskKeys(), &RiskName);
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "storage/analytics_common.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cstdio>
@@ -182,6 +183,37 @@ const char* ScoreGroupColumn(ScoreGroupBy group_by) {
     case ScoreGroupBy::kChurnRisk: return "churn_risk";
   }
   return "segment";
+}
+
+Status ValidateGroupings(std::span<const ScoreGroupBy> groupings) {
+  if (groupings.empty()) return InvalidArgument("score aggregates: no grouping given");
+  for (std::size_t i = 0; i < groupings.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (groupings[i] == groupings[j]) {
+        return InvalidArgument(std::string("score aggregates: grouping by ") +
+                               ScoreGroupColumn(groupings[i]) + " listed twice");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+void ScoreGroupSums::Add(std::string_view key, std::int64_t customers,
+                         std::int64_t historical_clv_minor, double predicted_clv_minor,
+                         double value_at_risk_minor) {
+  if (groups_.empty() || groups_[last_].key != key) {
+    // std::string's ordering is char_traits<char>::compare: unsigned bytes, as SQLite's BINARY
+    // collation and PostgreSQL's "C".
+    auto it = std::lower_bound(groups_.begin(), groups_.end(), key,
+                               [](const ScoreGroup& g, std::string_view k) { return g.key < k; });
+    if (it == groups_.end() || it->key != key) it = groups_.insert(it, ScoreGroup{std::string(key)});
+    last_ = static_cast<std::size_t>(it - groups_.begin());
+  }
+  ScoreGroup& g = groups_[last_];
+  g.customers += customers;
+  g.historical_clv_minor += historical_clv_minor;
+  g.predicted_clv_minor += predicted_clv_minor;
+  g.value_at_risk_minor += value_at_risk_minor;
 }
 
 Status ValidateJobKind(std::string_view kind) {

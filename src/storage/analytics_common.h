@@ -214,6 +214,23 @@ Result<ModelFitRecord> ReadFit(const Row& r) {
 // Column of a ScoreGroupBy.
 const char* ScoreGroupColumn(ScoreGroupBy group_by);
 
+// AggregateScores' argument check shared by both backends: at least one grouping, none twice.
+Status ValidateGroupings(std::span<const ScoreGroupBy> groupings);
+
+// Sums score rows (or already summed groups) into the groups of one grouping, kept ascending by
+// key in byte order (AggregateScores' contract). Few keys (a dozen at most) and rows of one
+// group often come in runs, so the last group touched is checked before searching.
+class ScoreGroupSums {
+ public:
+  void Add(std::string_view key, std::int64_t customers, std::int64_t historical_clv_minor,
+           double predicted_clv_minor, double value_at_risk_minor);
+  std::vector<ScoreGroup> Take() && { return std::move(groups_); }
+
+ private:
+  std::vector<ScoreGroup> groups_;
+  std::size_t last_ = 0;  // index of the group touched last (valid when groups_ is not empty)
+};
+
 // Checks shared by both backends' EnqueueJob / UpdateJobProgress / BeginFitWrite.
 Status ValidateJobKind(std::string_view kind);
 Status ValidateProgress(double progress);

@@ -485,9 +485,13 @@ class Store {
   virtual Result<CustomerDetailRecord> GetCustomerDetail(TenantId tenant, CustomerId customer);
   virtual Result<Page<ScoredCustomer>> ListCustomerScores(TenantId tenant,
                                                           const ListScoresOptions& options) = 0;
-  // Aggregates over the tenant's current scores, groups ascending by key (only non-empty groups).
-  virtual Result<std::vector<ScoreGroup>> AggregateScores(TenantId tenant,
-                                                          ScoreGroupBy group_by) = 0;
+  // Aggregates over the tenant's current scores by each of `groupings`: result[i] holds the
+  // groups of groupings[i], ascending by key in byte order (only non-empty groups). All of them
+  // come from ONE scan of one snapshot, so their customer counts always agree (the segments page
+  // shows segments and CLV tiers side by side at a million scores: one pass, not two).
+  // InvalidArgument: no grouping, or one listed twice.
+  virtual Result<std::vector<std::vector<ScoreGroup>>> AggregateScores(
+      TenantId tenant, std::span<const ScoreGroupBy> groupings) = 0;
   // The cash flows (as StreamOrdersForAnalysis) of some customers, for incremental rescoring;
   // ordered by customer, placed_at, order id. Unknown customers contribute nothing.
   virtual Result<std::vector<AnalysisRow>> AnalysisRowsForCustomers(

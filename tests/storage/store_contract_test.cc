@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -1815,7 +1817,15 @@ TEST_P(AnalyticsTest, AggregatesScoresByGroupPerTenant) {
   CustomerScore bs = MakeScore(b_ids[0], 0);
   bs.segment = "zzz_only_b";
   ASSERT_TRUE(WriteFit(b.tenant.id, {bs}, kT0).ok());
-  for (ScoreGroupBy g : {ScoreGroupBy::kSegment, ScoreGroupBy::kClvTier, ScoreGroupBy::kChurnRisk}) {
+  constexpr std::array kAll = {ScoreGroupBy::kSegment, ScoreGroupBy::kClvTier,
+                               ScoreGroupBy::kChurnRisk};
+  // All three groupings in one call (one scan), in an order unlike the enum's, and each alone.
+  constexpr std::array kMixed = {ScoreGroupBy::kChurnRisk, ScoreGroupBy::kSegment,
+                                 ScoreGroupBy::kClvTier};
+  auto together = store_->AggregateScores(a.tenant.id, kMixed);
+  ASSERT_TRUE(together.ok()) << together.status().ToString();
+  ASSERT_EQ(together->size(), 3u);
+  for (ScoreGroupBy g : kAll) {
     std::map<std::string, ScoreGroup> want;
     for (const auto& s : scores) {
       const std::string& k = g == ScoreGroupBy::kSegment   ? s.segment
@@ -1828,25 +1838,40 @@ TEST_P(AnalyticsTest, AggregatesScoresByGroupPerTenant) {
       w.predicted_clv_minor += s.predicted_clv_minor;
       w.value_at_risk_minor += s.value_at_risk_minor;
     }
-    auto got = store_->AggregateScores(a.tenant.id, g);
-    ASSERT_TRUE(got.ok()) << got.status().ToString();
-    ASSERT_EQ(got->size(), want.size());
-    auto it = want.begin();
-    for (const ScoreGroup& grp : *got) {  // ascending by key, like the std::map
-      EXPECT_EQ(grp.key, it->first);
-      EXPECT_EQ(grp.customers, it->second.customers);
-      EXPECT_EQ(grp.historical_clv_minor, it->second.historical_clv_minor);
-      EXPECT_NEAR(grp.predicted_clv_minor, it->second.predicted_clv_minor, 1e-6);
-      EXPECT_NEAR(grp.value_at_risk_minor, it->second.value_at_risk_minor, 1e-6);
-      ++it;
+    const std::array one = {g};
+    auto alone = store_->AggregateScores(a.tenant.id, one);
+    ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+    ASSERT_EQ(alone->size(), 1u);
+    const auto at = static_cast<std::size_t>(std::find(kMixed.begin(), kMixed.end(), g) -
+                                             kMixed.begin());
+    for (const std::vector<ScoreGroup>* got : {&(*alone)[0], &(*together)[at]}) {
+      ASSERT_EQ(got->size(), want.size());
+      auto it = want.begin();
+      for (const ScoreGroup& grp : *got) {  // ascending by key, like the std::map
+        EXPECT_EQ(grp.key, it->first);
+        EXPECT_EQ(grp.customers, it->second.customers);
+        EXPECT_EQ(grp.historical_clv_minor, it->second.historical_clv_minor);
+        EXPECT_NEAR(grp.predicted_clv_minor, it->second.predicted_clv_minor, 1e-6);
+        EXPECT_NEAR(grp.value_at_risk_minor, it->second.value_at_risk_minor, 1e-6);
+        ++it;
+      }
     }
   }
-  auto bseg = store_->AggregateScores(b.tenant.id, ScoreGroupBy::kSegment);
+  const std::array segment = {ScoreGroupBy::kSegment};
+  auto bseg = store_->AggregateScores(b.tenant.id, segment);
   ASSERT_TRUE(bseg.ok());
-  ASSERT_EQ(bseg->size(), 1u);
-  EXPECT_EQ((*bseg)[0].key, "zzz_only_b");
+  ASSERT_EQ((*bseg)[0].size(), 1u);
+  EXPECT_EQ((*bseg)[0][0].key, "zzz_only_b");
   auto none = NewTenant("c@example.com");
-  EXPECT_TRUE(store_->AggregateScores(none.tenant.id, ScoreGroupBy::kSegment)->empty());
+  auto empty = store_->AggregateScores(none.tenant.id, kAll);
+  ASSERT_TRUE(empty.ok());
+  ASSERT_EQ(empty->size(), 3u);
+  for (const auto& groups : *empty) EXPECT_TRUE(groups.empty());
+  // No grouping, or one twice: refused.
+  EXPECT_EQ(store_->AggregateScores(a.tenant.id, {}).status().code(), StatusCode::kInvalidArgument);
+  const std::array twice = {ScoreGroupBy::kClvTier, ScoreGroupBy::kSegment, ScoreGroupBy::kClvTier};
+  EXPECT_EQ(store_->AggregateScores(a.tenant.id, twice).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST_P(AnalyticsTest, AnalysisRowsForSomeCustomers) {

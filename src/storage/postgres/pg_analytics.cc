@@ -666,21 +666,43 @@ Result<Page<ScoredCustomer>> PgAnalyticsStore::ListCustomerScores(
   return page;
 }
 
-Result<std::vector<ScoreGroup>> PgAnalyticsStore::AggregateScores(TenantId tenant,
-                                                                  ScoreGroupBy group_by) {
-  const char* col = internal::ScoreGroupColumn(group_by);
-  // COLLATE "C": byte order, as SQLite, whatever the database's collation.
+Result<std::vector<std::vector<ScoreGroup>>> PgAnalyticsStore::AggregateScores(
+    TenantId tenant, std::span<const ScoreGroupBy> groupings) {
+  CLV_RETURN_IF_ERROR(internal::ValidateGroupings(groupings));
+  // One statement with a grouping set per grouping: PostgreSQL hashes every set in one scan of
+  // one snapshot. GROUPING(c1, …, cn) has a 0 bit for the grouped column (c1 the most
+  // significant), which says which grouping a result row belongs to.
+  std::string cols;
+  std::string sets;
+  for (std::size_t k = 0; k < groupings.size(); ++k) {
+    const char* col = internal::ScoreGroupColumn(groupings[k]);
+    cols += k ? ", " : "";
+    cols += col;
+    sets += k ? ", (" : "(";
+    sets += col;
+    sets += ')';
+  }
   const std::string sql =
-      Cat({"SELECT ", col,
+      Cat({"SELECT GROUPING(", cols, "), ", cols,
            ", count(*), sum(historical_clv_minor), sum(predicted_clv_minor), "
-           "sum(value_at_risk_minor) FROM customer_scores WHERE tenant_id = $1 GROUP BY ",
-           col, " ORDER BY ", col, " COLLATE \"C\""});
+           "sum(value_at_risk_minor) FROM customer_scores WHERE tenant_id = $1 "
+           "GROUP BY GROUPING SETS (", sets, ")"});
   CLV_ASSIGN_OR_RETURN(PgResult r, Query(analytics_pool(), sql.c_str(), {P(tenant.value)}));
-  std::vector<ScoreGroup> out;
+  const int n = static_cast<int>(groupings.size());
+  const int count_at = 1 + n;
+  std::vector<internal::ScoreGroupSums> sums(groupings.size());
   for (int i = 0; i < r.rows(); ++i) {
     Row row{r, i};
-    out.push_back(ScoreGroup{row.Text(0), row.Int(1), row.Int(2), row.Double(3), row.Double(4)});
+    const std::int64_t mask = row.Int(0);
+    int k = 0;
+    while (k < n && ((mask >> (n - 1 - k)) & 1) != 0) ++k;
+    if (k == n) return Internal("score aggregates: a result row of no grouping set");
+    sums[k].Add(row.Text(1 + k), row.Int(count_at), row.Int(count_at + 1),
+                row.Double(count_at + 2), row.Double(count_at + 3));
   }
+  std::vector<std::vector<ScoreGroup>> out;
+  out.reserve(sums.size());
+  for (internal::ScoreGroupSums& s : sums) out.push_back(std::move(s).Take());
   return out;
 }
 

@@ -45,8 +45,8 @@ class PgAnalyticsStore : public Store {
   Result<CustomerDetailRecord> GetCustomerDetail(TenantId tenant, CustomerId customer) override;
   Result<Page<ScoredCustomer>> ListCustomerScores(TenantId tenant,
                                                   const ListScoresOptions& options) override;
-  Result<std::vector<ScoreGroup>> AggregateScores(TenantId tenant,
-                                                  ScoreGroupBy group_by) override;
+  Result<std::vector<std::vector<ScoreGroup>>> AggregateScores(
+      TenantId tenant, std::span<const ScoreGroupBy> groupings) override;
   Result<std::vector<AnalysisRow>> AnalysisRowsForCustomers(
       TenantId tenant, std::span<const CustomerId> customers) override;
   // The tenant-wide analysis read (pg_analysis_read.cc).

@@ -142,23 +142,16 @@ const char* ListScoresSql(ScoreSort sort, bool descending, bool after, bool scan
 constexpr int kProgressStep = 1000;
 constexpr int kWalkBudgetSteps = 500;
 
-// The grouping column and the summed values of every score of a tenant. Grouping happens in
+// The grouping columns and the summed values of every score of a tenant. Grouping happens in
 // AggregateScores, not in SQL: SQLite's GROUP BY on an unindexed column sorts every row in a
 // temporary b-tree (about 1.3 s of CPU at 1M scores) where a scan summing into the few groups
-// costs about a third of that (docs/benchmarks.md "Dashboard").
-const char* AggregateSql(ScoreGroupBy group_by) {
-  static const std::array<std::string, 3> all = [] {
-    std::array<std::string, 3> out;
-    for (int g = 0; g < 3; ++g) {
-      const char* col = internal::ScoreGroupColumn(static_cast<ScoreGroupBy>(g));
-      out[g] = Cat({"SELECT ", col,
-                    ", historical_clv_minor, predicted_clv_minor, value_at_risk_minor "
-                    "FROM customer_scores WHERE tenant_id = ?1"});
-    }
-    return out;
-  }();
-  return all[static_cast<int>(group_by)].c_str();
-}
+// costs about a third of that, and one scan serves every grouping (docs/benchmarks.md
+// "Dashboard"). The key columns follow the sums in ScoreGroupBy order; all three are read
+// whatever is asked, as Db caches prepared statements by the SQL text's address.
+constexpr const char* kAggregateSql =
+    "SELECT historical_clv_minor, predicted_clv_minor, value_at_risk_minor, "
+    "segment, clv_tier, churn_risk FROM customer_scores WHERE tenant_id = ?1";
+constexpr int kAggregateKeyAt = 3;
 
 Status CheckTenant(Db& db, TenantId tenant) {
   Query q(db, "SELECT 1 FROM tenants WHERE id = ?1");
@@ -646,31 +639,29 @@ Result<Page<ScoredCustomer>> SqliteAnalyticsStore::ListCustomerScores(
   return page;
 }
 
-Result<std::vector<ScoreGroup>> SqliteAnalyticsStore::AggregateScores(TenantId tenant,
-                                                                      ScoreGroupBy group_by) {
-  // Few groups (at most a dozen keys), kept sorted by key in byte order (the contract's
-  // ascending order, as SQLite's BINARY collation); rows of one group often come in runs.
-  std::vector<ScoreGroup> out;
+Result<std::vector<std::vector<ScoreGroup>>> SqliteAnalyticsStore::AggregateScores(
+    TenantId tenant, std::span<const ScoreGroupBy> groupings) {
+  CLV_RETURN_IF_ERROR(internal::ValidateGroupings(groupings));
+  std::vector<internal::ScoreGroupSums> sums(groupings.size());
   CLV_RETURN_IF_ERROR(ReadConn([&](Db& db) -> Status {
-    Query q(db, AggregateSql(group_by));
+    // One statement: one scan of one snapshot for every grouping.
+    Query q(db, kAggregateSql);
     q.Bind(1, tenant.value);
-    ScoreGroup* last = nullptr;
     while (true) {
       CLV_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) return Status::Ok();
-      const std::string_view key = q.TextView(0);
-      if (last == nullptr || last->key != key) {
-        auto it = std::lower_bound(out.begin(), out.end(), key,
-                                   [](const ScoreGroup& g, std::string_view k) { return g.key < k; });
-        if (it == out.end() || it->key != key) it = out.insert(it, ScoreGroup{std::string(key)});
-        last = &*it;
+      const std::int64_t historical = q.Int(0);
+      const double predicted = q.Double(1);
+      const double at_risk = q.Double(2);
+      for (std::size_t k = 0; k < sums.size(); ++k) {
+        sums[k].Add(q.TextView(kAggregateKeyAt + static_cast<int>(groupings[k])), 1, historical,
+                    predicted, at_risk);
       }
-      ++last->customers;
-      last->historical_clv_minor += q.Int(1);
-      last->predicted_clv_minor += q.Double(2);
-      last->value_at_risk_minor += q.Double(3);
     }
   }));
+  std::vector<std::vector<ScoreGroup>> out;
+  out.reserve(sums.size());
+  for (internal::ScoreGroupSums& s : sums) out.push_back(std::move(s).Take());
   return out;
 }
 

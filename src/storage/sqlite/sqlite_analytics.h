@@ -43,8 +43,8 @@ class SqliteAnalyticsStore : public Store {
   Result<ScoredCustomer> GetCustomerScore(TenantId tenant, CustomerId customer) override;
   Result<Page<ScoredCustomer>> ListCustomerScores(TenantId tenant,
                                                   const ListScoresOptions& options) override;
-  Result<std::vector<ScoreGroup>> AggregateScores(TenantId tenant,
-                                                  ScoreGroupBy group_by) override;
+  Result<std::vector<std::vector<ScoreGroup>>> AggregateScores(
+      TenantId tenant, std::span<const ScoreGroupBy> groupings) override;
   Result<std::vector<AnalysisRow>> AnalysisRowsForCustomers(
       TenantId tenant, std::span<const CustomerId> customers) override;
   // The tenant-wide analysis read (sqlite_analysis_read.cc).
