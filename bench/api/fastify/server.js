@@ -8,7 +8,8 @@
 //   1. verify the HS256 access token (iss "clv", typ "access", exp/iat with 60 s leeway) with the
 //      server's JWT_SECRET; tenant = claim "tid"; role must allow read_data (every role does);
 //   2. SELECT the customer row                         (kGetCustomer)
-//   3. SELECT the tenant's current model fit           (GetCurrentFit, incl. the report column)
+//   3. SELECT the tenant's current model fit           (its typed columns; not the ~90 KB report
+//      column, which this response does not use — ours stopped reading it too)
 //   4. SELECT the customer's score joined to customers (GetCustomerScore)
 //   5. SELECT the customer's orders (net of cancelled) (AnalysisRowsForCustomers) and net the
 //      refunds into the orders as service/calculation_input.cc does -> order_summary;
@@ -16,7 +17,8 @@
 // NOT done here: "p_alive_history" (ours evaluates the fitted purchase model at every purchase
 // date and weekly/monthly in between; porting the models to JS is out of scope), so this server
 // always answers "p_alive_history": [] — i.e. it does strictly less work per request than ours.
-// Queries run one after another on a pooled connection, as ours does.
+// Queries run one after another on a pooled connection, as a Fastify service would write them;
+// ours sends one statement (customer, score, fit and orders) per request since session 3.
 //
 // Environment: DATABASE_URL (postgresql://...), JWT_SECRET, PORT (default 3101),
 // HOST (127.0.0.1), WORKERS (2), PG_POOL_SIZE (per worker, default 10 = node-postgres default).
@@ -80,7 +82,7 @@ function startWorker() {
   const SQL_FIT =
     'SELECT tenant_id, id, job_id, created_at, as_of, as_of_explicit, currency, model, model_params, ' +
     'gamma_gamma_params, spend_model, period, resolution, horizon_periods, clv_months, ' +
-    'discount_rate_monthly, margin, customers, report FROM model_fits ' +
+    'discount_rate_monthly, margin, customers FROM model_fits ' +
     'WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1';
   const SQL_SCORE =
     'SELECT customer_id, fit_id, frequency, recency, age, monetary, orders, first_order_day, ' +
