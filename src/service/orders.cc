@@ -93,6 +93,10 @@ Result<ImportSummary> OrderService::ImportCsv(TenantId tenant, const ChunkReader
   Status added = flush(true);
   if (!added.ok()) return fail(added);
   CLV_ASSIGN_OR_RETURN(storage::UpsertResult counts, importer->Commit());
+  // The importer keeps its pooled connection until it is destroyed, and the hook (rescoring,
+  // refit scheduling) needs one: with CLV_PG_POOL_SIZE=1 it would wait on this request's own
+  // connection until the pool timeout. Release it first.
+  importer.reset();
   if (on_recorded_ && !counts.affected_customers.empty()) on_recorded_(tenant, counts.affected_customers);
   return ImportSummary{std::move(counts), parser.data_rows()};
 }
