@@ -56,6 +56,14 @@ Result<std::vector<double>> DecodeDoubles(std::string_view text) {
   return out;
 }
 
+std::string FitColumnsWithoutReport() {
+  // Checked at compile time, so a column added after report cannot be cut off silently.
+  constexpr std::string_view kAll = kFitColumns;
+  constexpr std::string_view kLast = ", report";
+  static_assert(kAll.size() > kLast.size() && kAll.ends_with(kLast));
+  return std::string(kAll.substr(0, kAll.size() - kLast.size()));
+}
+
 const char* ScoreSortColumn(ScoreSort sort) {
   switch (sort) {
     case ScoreSort::kPredictedClv: return "predicted_clv_minor";

@@ -185,6 +185,10 @@ inline constexpr const char* kFitColumns =
     "gamma_gamma_params, spend_model, period, resolution, horizon_periods, clv_months, "
     "discount_rate_monthly, margin, customers, report";
 
+// kFitColumns without its last column (report), for reads that select a replacement in its
+// place (the fit summary's chosen report members, the customer detail's '{}').
+std::string FitColumnsWithoutReport();
+
 // Row additionally provides Bool(col). Columns: tenant_id, id, then kFitColumns.
 template <typename Row>
 Result<ModelFitRecord> ReadFit(const Row& r) {

@@ -8,7 +8,6 @@
 #include <string>
 #include <string_view>
 
-#include "core/check.h"
 #include "storage/analytics_common.h"
 #include "storage/postgres/pg_analytics.h"
 
@@ -47,15 +46,6 @@ std::string Prefixed(std::string_view columns, std::string_view prefix) {
   return out;
 }
 
-std::string FitColumnsWithoutReport() {
-  std::string cols = internal::kFitColumns;
-  constexpr std::string_view kLast = ", report";
-  CLV_CHECK(cols.size() > kLast.size() &&
-            std::string_view(cols).substr(cols.size() - kLast.size()) == kLast);
-  cols.resize(cols.size() - kLast.size());
-  return cols;
-}
-
 // Column layout of the statement below.
 constexpr int kCustomerAt = 0;                                   // 9 customer columns
 constexpr int kScoreAt = 9;                                      // kScoreColumnCount, NULL: none
@@ -74,7 +64,7 @@ const std::string& DetailSql() {
       ", f.*, o.placed_at, o.amount, o.currency "
       "FROM customers c "
       "LEFT JOIN customer_scores s ON s.tenant_id = c.tenant_id AND s.customer_id = c.id "
-      "LEFT JOIN LATERAL (SELECT tenant_id, id, " + FitColumnsWithoutReport() +
+      "LEFT JOIN LATERAL (SELECT tenant_id, id, " + internal::FitColumnsWithoutReport() +
       ", '{}'::text AS report FROM model_fits WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1) f "
       "ON true "
       "LEFT JOIN LATERAL (SELECT placed_at, "

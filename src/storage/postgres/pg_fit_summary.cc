@@ -7,7 +7,6 @@
 #include <string>
 #include <string_view>
 
-#include "core/check.h"
 #include "storage/analytics_common.h"
 #include "storage/postgres/pg_analytics.h"
 
@@ -27,16 +26,6 @@ struct Row {
   bool IsNull(int c) const { return r.IsNull(i, c); }
   bool Bool(int c) const { return r.View(i, c) == "t"; }
 };
-
-// internal::kFitColumns without its last column (report), which the summary replaces.
-std::string FitColumnsWithoutReport() {
-  std::string cols = internal::kFitColumns;
-  constexpr std::string_view kLast = ", report";
-  CLV_CHECK(cols.size() > kLast.size() &&
-            std::string_view(cols).substr(cols.size() - kLast.size()) == kLast);
-  cols.resize(cols.size() - kLast.size());
-  return cols;
-}
 
 // A PostgreSQL text[] literal: {"a","b"} with " and \ escaped.
 std::string TextArray(std::span<const std::string_view> items) {
@@ -64,12 +53,12 @@ Result<ModelFitRecord> PgAnalyticsStore::GetCurrentFitSummary(
   // Without keys the report column is not touched: the row's other columns sit inline, the
   // report in TOAST, so the read costs a few hundred bytes instead of detoasting ~90 KB.
   static const std::string plain =
-      "SELECT tenant_id, id, " + FitColumnsWithoutReport() +
+      "SELECT tenant_id, id, " + internal::FitColumnsWithoutReport() +
       ", '{}' FROM model_fits WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1";
   // With keys the report is parsed as json (not jsonb: no re-encoding of numbers, members keep
   // their text) and only the named members are sent.
   static const std::string keyed =
-      "SELECT tenant_id, id, " + FitColumnsWithoutReport() +
+      "SELECT tenant_id, id, " + internal::FitColumnsWithoutReport() +
       ", (SELECT coalesce(json_object_agg(e.key, e.value), '{}')::text "
       "FROM json_each(report::json) e WHERE e.key = ANY($2::text[])) "
       "FROM model_fits WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1";

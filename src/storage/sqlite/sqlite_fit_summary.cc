@@ -7,7 +7,6 @@
 #include <string>
 #include <string_view>
 
-#include "core/check.h"
 #include "storage/analytics_common.h"
 #include "storage/sqlite/sqlite_analytics.h"
 
@@ -23,16 +22,6 @@ struct Row {
   bool IsNull(int c) const { return q.IsNull(c); }
   bool Bool(int c) const { return q.Int(c) != 0; }
 };
-
-// internal::kFitColumns without its last column (report), which the summary replaces.
-std::string FitColumnsWithoutReport() {
-  std::string cols = internal::kFitColumns;
-  constexpr std::string_view kLast = ", report";
-  CLV_CHECK(cols.size() > kLast.size() &&
-            std::string_view(cols).substr(cols.size() - kLast.size()) == kLast);
-  cols.resize(cols.size() - kLast.size());
-  return cols;
-}
 
 // The keys as a JSON array of strings (bound as one parameter, read with json_each).
 std::string JsonStringArray(std::span<const std::string_view> items) {
@@ -68,10 +57,10 @@ Result<ModelFitRecord> SqliteAnalyticsStore::GetCurrentFitSummary(
   // Without keys the report (in overflow pages) is never read. With keys json_each walks the
   // report once and json_group_object keeps the named members as JSON (their subtype).
   static const std::string plain =
-      "SELECT tenant_id, id, " + FitColumnsWithoutReport() +
+      "SELECT tenant_id, id, " + internal::FitColumnsWithoutReport() +
       ", '{}' FROM model_fits WHERE tenant_id = ?1 ORDER BY id DESC LIMIT 1";
   static const std::string keyed =
-      "SELECT tenant_id, id, " + FitColumnsWithoutReport() +
+      "SELECT tenant_id, id, " + internal::FitColumnsWithoutReport() +
       ", (SELECT coalesce(json_group_object(e.key, e.value), '{}') FROM json_each(f.report) e "
       "WHERE e.key IN (SELECT value FROM json_each(?2))) "
       "FROM model_fits f WHERE tenant_id = ?1 ORDER BY id DESC LIMIT 1";
