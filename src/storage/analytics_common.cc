@@ -229,6 +229,11 @@ Status ValidateJobKind(std::string_view kind) {
   return Status::Ok();
 }
 
+Status ValidateWorker(std::string_view worker) {
+  if (worker.empty()) return InvalidArgument("worker name is empty");
+  return Status::Ok();
+}
+
 Status ValidateProgress(double progress) {
   if (!(progress >= 0 && progress <= 1))
     return InvalidArgument("job progress must be between 0 and 1");
@@ -238,6 +243,13 @@ Status ValidateProgress(double progress) {
 Status ValidateFit(TenantId tenant, const ModelFitRecord& fit) {
   if (fit.tenant != tenant) return InvalidArgument("fit record belongs to another tenant");
   if (fit.customers < 0) return InvalidArgument("fit customer count is negative");
+  return Status::Ok();
+}
+
+Status ValidateReportKeys(std::span<const std::string_view> keys) {
+  for (std::string_view k : keys) {
+    if (k.empty()) return InvalidArgument("report key: empty");
+  }
   return Status::Ok();
 }
 

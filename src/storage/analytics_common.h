@@ -235,10 +235,14 @@ class ScoreGroupSums {
   std::size_t last_ = 0;  // index of the group touched last (valid when groups_ is not empty)
 };
 
-// Checks shared by both backends' EnqueueJob / UpdateJobProgress / BeginFitWrite.
+// Argument checks shared by both backends (InvalidArgument, same message everywhere):
+// EnqueueJob and ListRefitCandidates (kind), ClaimJob (worker), UpdateJobProgress, BeginFitWrite,
+// GetCurrentFitSummary (report keys: none empty).
 Status ValidateJobKind(std::string_view kind);
+Status ValidateWorker(std::string_view worker);
 Status ValidateProgress(double progress);
 Status ValidateFit(TenantId tenant, const ModelFitRecord& fit);
+Status ValidateReportKeys(std::span<const std::string_view> keys);
 
 // A descending list's "before" bound from a plain id cursor: the cursor's id, or the largest id
 // for the first page.

@@ -52,19 +52,7 @@ Param PD(double v) {
   return std::string(buf, end);
 }
 
-// Column access for the shared row readers (analytics_common.h).
-struct Row {
-  const PgResult& r;
-  int i;
-  std::int64_t Int(int c) const { return r.Int(i, c); }
-  double Double(int c) const {
-    if (r.IsNull(i, c)) return std::numeric_limits<double>::quiet_NaN();
-    return std::strtod(PQgetvalue(r.raw(), i, c), nullptr);  // "NaN", "Infinity" included
-  }
-  std::string Text(int c) const { return r.Text(i, c); }
-  bool IsNull(int c) const { return r.IsNull(i, c); }
-  bool Bool(int c) const { return r.View(i, c) == "t"; }
-};
+using Row = PgRow;
 
 const std::string& JobSelect() {
   static const std::string s = Cat({"SELECT ", internal::kJobColumns, " FROM jobs "});
@@ -466,7 +454,7 @@ Result<EnqueuedJob> PgAnalyticsStore::EnqueueJob(TenantId tenant, std::string_vi
 
 Result<std::optional<Job>> PgAnalyticsStore::ClaimJob(std::string_view worker, UnixMicros now,
                                                       UnixMicros stale_before) {
-  if (worker.empty()) return InvalidArgument("worker name is empty");
+  CLV_RETURN_IF_ERROR(internal::ValidateWorker(worker));
   // SKIP LOCKED: a job another instance is claiming right now is passed over, not waited for,
   // and the row lock plus the re-check of the WHERE clause under it mean no job is claimed twice.
   static const std::string claim = Cat(

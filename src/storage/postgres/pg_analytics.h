@@ -3,10 +3,14 @@
 // hook below. Internal to storage/postgres.
 #pragma once
 
+#include <cstdint>
+#include <cstdlib>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +19,23 @@
 #include "storage/store.h"
 
 namespace clv::storage::postgres {
+
+// Row `i` of a result as the shared row readers (internal::ReadJob, ReadFit, ReadScore,
+// ReadScoreCustomer in analytics_common.h) read it, columns counted from `base`: Int (0 for
+// NULL), Double (NaN for NULL; parses "NaN" and "Infinity"), Text, IsNull, Bool ('t').
+struct PgRow {
+  const PgResult& r;
+  int i;
+  int base = 0;
+  std::int64_t Int(int c) const { return r.Int(i, base + c); }
+  double Double(int c) const {
+    if (r.IsNull(i, base + c)) return std::numeric_limits<double>::quiet_NaN();
+    return std::strtod(PQgetvalue(r.raw(), i, base + c), nullptr);
+  }
+  std::string Text(int c) const { return r.Text(i, base + c); }
+  bool IsNull(int c) const { return r.IsNull(i, base + c); }
+  bool Bool(int c) const { return r.View(i, base + c) == "t"; }
+};
 
 class PgAnalyticsStore : public Store {
  public:

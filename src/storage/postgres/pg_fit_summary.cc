@@ -1,8 +1,6 @@
 // PgAnalyticsStore::GetCurrentFitSummary (store.h): the current fit's typed columns plus, when
 // asked, a few top-level members of its report. Kept apart from pg_analytics.cc (the fit
 // writer's file) because it is on the per-request read path of GET /clv/customers/:id.
-#include <cstdlib>
-#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -12,20 +10,6 @@
 
 namespace clv::storage::postgres {
 namespace {
-
-// Column access for internal::ReadFit (as pg_analytics.cc's reader).
-struct Row {
-  const PgResult& r;
-  int i;
-  std::int64_t Int(int c) const { return r.Int(i, c); }
-  double Double(int c) const {
-    if (r.IsNull(i, c)) return std::numeric_limits<double>::quiet_NaN();
-    return std::strtod(PQgetvalue(r.raw(), i, c), nullptr);
-  }
-  std::string Text(int c) const { return r.Text(i, c); }
-  bool IsNull(int c) const { return r.IsNull(i, c); }
-  bool Bool(int c) const { return r.View(i, c) == "t"; }
-};
 
 // A PostgreSQL text[] literal: {"a","b"} with " and \ escaped.
 std::string TextArray(std::span<const std::string_view> items) {
@@ -47,9 +31,7 @@ std::string TextArray(std::span<const std::string_view> items) {
 
 Result<ModelFitRecord> PgAnalyticsStore::GetCurrentFitSummary(
     TenantId tenant, std::span<const std::string_view> report_keys) {
-  for (std::string_view k : report_keys) {
-    if (k.empty()) return InvalidArgument("report key: empty");
-  }
+  CLV_RETURN_IF_ERROR(internal::ValidateReportKeys(report_keys));
   // Without keys the report column is not touched: the row's other columns sit inline, the
   // report in TOAST, so the read costs a few hundred bytes instead of detoasting ~90 KB.
   static const std::string plain =
@@ -68,7 +50,7 @@ Result<ModelFitRecord> PgAnalyticsStore::GetCurrentFitSummary(
                            : c->Exec(keyed.c_str(), {P(tenant.value), P(TextArray(report_keys))});
   if (!r.ok()) return r.status();
   if (r->rows() == 0) return NotFound("no model fit yet");
-  return internal::ReadFit(Row{*r, 0});
+  return internal::ReadFit(PgRow{*r, 0});
 }
 
 }  // namespace clv::storage::postgres

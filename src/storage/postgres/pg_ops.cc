@@ -2,13 +2,14 @@
 #include <string>
 #include <vector>
 
+#include "storage/analytics_common.h"
 #include "storage/postgres/pg_analytics.h"
 
 namespace clv::storage::postgres {
 
 Result<std::vector<RefitCandidate>> PgAnalyticsStore::ListRefitCandidates(
     std::string_view job_kind, UnixMicros fitted_before, std::optional<TenantId> only) {
-  if (job_kind.empty()) return InvalidArgument("job kind must not be empty");
+  CLV_RETURN_IF_ERROR(internal::ValidateJobKind(job_kind));
   // The current fit of each tenant is its highest id (DISTINCT ON over the primary key). The
   // newest-order test is a scalar subquery walking orders by id DESC (the primary key) so that
   // it stops at the first order written after the fit: new orders have the highest ids. (An

@@ -16,15 +16,7 @@ using internal::DecodeDescendingCursor;
 using internal::EncodeCursor;
 using internal::ResolveLimit;
 
-// Column access for the shared row readers (analytics_common.h).
-struct Row {
-  const Query& q;
-  std::int64_t Int(int c) const { return q.Int(c); }
-  double Double(int c) const { return q.Double(c); }
-  std::string Text(int c) const { return q.Text(c); }
-  bool IsNull(int c) const { return q.IsNull(c); }
-  bool Bool(int c) const { return q.Int(c) != 0; }
-};
+using Row = SqliteRow;
 
 // Statements are built once (function-local statics): Db caches prepared statements by the
 // SQL text's address, which must stay put.
@@ -387,7 +379,7 @@ Result<EnqueuedJob> SqliteAnalyticsStore::EnqueueJob(TenantId tenant, std::strin
 Result<std::optional<Job>> SqliteAnalyticsStore::ClaimJob(std::string_view worker,
                                                           UnixMicros now,
                                                           UnixMicros stale_before) {
-  if (worker.empty()) return InvalidArgument("worker name is empty");
+  CLV_RETURN_IF_ERROR(internal::ValidateWorker(worker));
   std::optional<Job> out;
   CLV_RETURN_IF_ERROR(WriteTxn([&](Db& db) -> Status {
     // The write lock makes find-then-update atomic against every other claimer.

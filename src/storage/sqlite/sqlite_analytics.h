@@ -3,10 +3,12 @@
 // provides through the hooks below. Internal to storage/sqlite.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +17,18 @@
 #include "storage/store.h"
 
 namespace clv::storage::sqlite {
+
+// The current row of a stepped query as the shared row readers (internal::ReadJob, ReadFit,
+// ReadScore, ReadScoreCustomer in analytics_common.h) read it: Int, Double (NaN for NULL),
+// Text, IsNull, Bool (non-zero).
+struct SqliteRow {
+  const Query& q;
+  std::int64_t Int(int c) const { return q.Int(c); }
+  double Double(int c) const { return q.Double(c); }
+  std::string Text(int c) const { return q.Text(c); }
+  bool IsNull(int c) const { return q.IsNull(c); }
+  bool Bool(int c) const { return q.Int(c) != 0; }
+};
 
 class SqliteAnalyticsStore : public Store {
  public:

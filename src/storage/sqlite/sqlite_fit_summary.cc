@@ -13,16 +13,6 @@
 namespace clv::storage::sqlite {
 namespace {
 
-// Column access for internal::ReadFit (as sqlite_analytics.cc's reader).
-struct Row {
-  const Query& q;
-  std::int64_t Int(int c) const { return q.Int(c); }
-  double Double(int c) const { return q.Double(c); }
-  std::string Text(int c) const { return q.Text(c); }
-  bool IsNull(int c) const { return q.IsNull(c); }
-  bool Bool(int c) const { return q.Int(c) != 0; }
-};
-
 // The keys as a JSON array of strings (bound as one parameter, read with json_each).
 std::string JsonStringArray(std::span<const std::string_view> items) {
   std::string out = "[";
@@ -51,9 +41,7 @@ std::string JsonStringArray(std::span<const std::string_view> items) {
 
 Result<ModelFitRecord> SqliteAnalyticsStore::GetCurrentFitSummary(
     TenantId tenant, std::span<const std::string_view> report_keys) {
-  for (std::string_view k : report_keys) {
-    if (k.empty()) return InvalidArgument("report key: empty");
-  }
+  CLV_RETURN_IF_ERROR(internal::ValidateReportKeys(report_keys));
   // Without keys the report (in overflow pages) is never read. With keys json_each walks the
   // report once and json_group_object keeps the named members as JSON (their subtype).
   static const std::string plain =
@@ -72,7 +60,7 @@ Result<ModelFitRecord> SqliteAnalyticsStore::GetCurrentFitSummary(
     if (!report_keys.empty()) q.Bind(2, std::string_view(keys));
     CLV_ASSIGN_OR_RETURN(bool row, q.Step());
     if (row) {
-      CLV_ASSIGN_OR_RETURN(out, internal::ReadFit(Row{q}));
+      CLV_ASSIGN_OR_RETURN(out, internal::ReadFit(SqliteRow{q}));
     }
     return Status::Ok();
   }));

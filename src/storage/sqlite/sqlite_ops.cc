@@ -2,13 +2,14 @@
 // candidates). Pool usage is SqliteStore::GetPoolStats (sqlite_store.cc), next to the pool.
 #include <vector>
 
+#include "storage/analytics_common.h"
 #include "storage/sqlite/sqlite_analytics.h"
 
 namespace clv::storage::sqlite {
 
 Result<std::vector<RefitCandidate>> SqliteAnalyticsStore::ListRefitCandidates(
     std::string_view job_kind, UnixMicros fitted_before, std::optional<TenantId> only) {
-  if (job_kind.empty()) return InvalidArgument("job kind must not be empty");
+  CLV_RETURN_IF_ERROR(internal::ValidateJobKind(job_kind));
   // The current fit is the tenant's highest id; the newest-order test walks orders by id DESC
   // (the primary key) and stops at the first order written after the fit (new orders have the
   // highest ids). The jobs test keeps an active or recently failed calculation from being
