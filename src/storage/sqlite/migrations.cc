@@ -1,5 +1,6 @@
 #include "storage/sqlite/migrations.h"
 
+#include "storage/migration.h"
 #include "storage/store.h"
 
 namespace clv::storage::sqlite {
@@ -8,8 +9,7 @@ namespace {
 // Times are INTEGER UTC microseconds. Tables keyed by (tenant_id, id) are WITHOUT ROWID: the
 // primary key is the table's own b-tree, one index fewer to maintain per insert. Every table but tenants and schema_migrations leads its
 // primary key with tenant_id; ids are numbered per tenant (max + 1 under the write lock).
-constexpr Migration kMigrations[] = {
-    {1, "tenants, users, refresh tokens, customers, orders, audit log", R"sql(
+constexpr char kMigration1[] = R"sql(
 CREATE TABLE tenants (
   id          INTEGER PRIMARY KEY,          -- the tenant's own id is its tenant_id
   name        TEXT    NOT NULL,
@@ -92,8 +92,9 @@ CREATE TABLE audit_log (
   detail         TEXT    NOT NULL,          -- JSON
   PRIMARY KEY (tenant_id, id)
 ) WITHOUT ROWID;
-)sql"},
-    {2, "jobs, model fits, customer scores", R"sql(
+)sql";
+
+constexpr auto kMigration2 = JoinSql(R"sql(
 CREATE TABLE jobs (
   tenant_id     INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
   id            INTEGER NOT NULL,
@@ -180,24 +181,20 @@ CREATE TABLE customer_scores (
 ) WITHOUT ROWID;
 -- One index per list sort: (tenant, key, customer) serves both directions and the keyset
 -- cursor (key, customer) without sorting; filters are applied while walking the index.
-CREATE INDEX customer_scores_predicted_clv
-  ON customer_scores (tenant_id, predicted_clv_minor, customer_id);
-CREATE INDEX customer_scores_historical_clv
-  ON customer_scores (tenant_id, historical_clv_minor, customer_id);
-CREATE INDEX customer_scores_p_alive ON customer_scores (tenant_id, p_alive, customer_id);
-CREATE INDEX customer_scores_expected_purchases_365d
-  ON customer_scores (tenant_id, expected_purchases_365d, customer_id);
-CREATE INDEX customer_scores_value_at_risk
-  ON customer_scores (tenant_id, value_at_risk_minor, customer_id);
-CREATE INDEX customer_scores_last_order
-  ON customer_scores (tenant_id, last_order_day, customer_id);
-)sql"},
-    // PostgreSQL's migration 3 partitions customer_scores by tenant; SQLite has one tenant's
-    // fit write at a time under its write lock and rebuilds the sort indexes in bulk instead
-    // (sqlite_analytics.cc), so its schema is unchanged.
-    {3, "customer_scores partitioned by tenant (PostgreSQL only)", R"sql(
+)sql",
+                                   kScoreSortIndexesSql);  // storage/migration.h
+
+// PostgreSQL's migration 3 partitions customer_scores by tenant; SQLite has one tenant's
+// fit write at a time under its write lock and rebuilds the sort indexes in bulk instead
+// (sqlite_analytics.cc), so its schema is unchanged.
+constexpr char kMigration3[] = R"sql(
 SELECT 1;
-)sql"},
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "tenants, users, refresh tokens, customers, orders, audit log", kMigration1},
+    {2, "jobs, model fits, customer scores", kMigration2.data()},
+    {3, "customer_scores partitioned by tenant (PostgreSQL only)", kMigration3},
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
