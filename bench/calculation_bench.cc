@@ -182,6 +182,16 @@ void RunCase(benchmark::State& state, std::vector<std::string> models,
                  m.calibration.mle.report.message.c_str(), m.full.mle.report.wall_time_ms,
                  m.full.mle.report.iterations, m.full.mle.report.starts_tried,
                  m.full.mle.report.message.c_str(), m.backtest ? m.backtest->metrics.rmse : NAN);
+    // Where each fit stopped: a parameter running off to a bound or a gradient that does not
+    // vanish says why a fit "did not converge".
+    for (const ModelFit* f : {&m.calibration, &m.full}) {
+      std::fprintf(stderr, "  %s %s:", m.model.c_str(), f == &m.calibration ? "calibration" : "full");
+      for (std::size_t i = 0; i < f->mle.params.size(); ++i) {
+        std::fprintf(stderr, " %s=%.6g", f->param_names[i].c_str(), f->mle.params[i]);
+      }
+      std::fprintf(stderr, " |g|=%.3g ll=%.10g\n", f->mle.report.gradient_norm,
+                   f->mle.report.log_likelihood);
+    }
   }
 }
 

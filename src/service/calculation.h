@@ -14,8 +14,11 @@
 //     (engine::RunBacktest), and the model is chosen by engine::SelectModelByBacktest (lowest
 //     per-customer RMSE; candidates in the order bgnbd, mbgnbd, pnbd, so ties go to the
 //     simplest) among the models whose calibration AND full-period fits converged.
-//  3. Full-period fits of every requested model at as_of (the chosen one scores; the others are
-//     kept for the model page). Gamma-Gamma on the repeat customers' mean net order values.
+//  3. Full-period fits at as_of of every requested model whose calibration fit converged (the
+//     chosen one scores; the others are kept for the model page); a model whose calibration fit
+//     failed cannot be chosen, so its full-period fit is skipped and the result says why
+//     (ModelEvaluation::full_skipped). Gamma-Gamma on the repeat customers' mean net order
+//     values.
 //  4. Scores per customer: historical CLV (net revenue to date, exact int64), P(alive) (with the
 //     engine's one-time-buyer correction for BG/NBD, engine/analytics/churn.h), expected
 //     purchases in 30/90/365 days and over horizon_periods, expected spend, predicted CLV over
@@ -47,7 +50,10 @@
 //
 // Determinism: the same input and options give a bit-identical result (fits are deterministic,
 // per-customer loops are independent, sums use the engine's deterministic reductions), except
-// the measured timings. Thread-safe: no shared state; uses OpenMP inside.
+// the measured timings. Thread-safe: no shared state; uses OpenMP inside, and one extra thread
+// of its own for work that is independent: the holdout split beside the full-period summary,
+// and the models' fits two at a time (each fit's own evaluation stays in parallel; a fit's
+// wall_ms is then measured while it shares the cores with another).
 #pragma once
 
 #include <cstdint>
@@ -111,7 +117,12 @@ struct ModelFit {
 struct ModelEvaluation {
   std::string model;
   ModelFit calibration;
+  // The full-period fit. Not run when the calibration fit did not converge (such a model has no
+  // backtest, so it can never be chosen, and on large data a fit that does not converge is the
+  // costliest kind): then `full_skipped` says why, `full` holds only the model and parameter
+  // names, and full.mle is empty (no parameters, converged = false, message = the reason).
   ModelFit full;
+  std::optional<std::string> full_skipped;
   std::optional<engine::Backtest> backtest;
   bool candidate = false;  // converged on both
 };

@@ -261,7 +261,8 @@ std::string BuildFitReport(const CalculationResult& r, const CalculationInput& i
         {"candidate", m.candidate},
         {"chosen", k == r.chosen_index},
         {"calibration", FitJson(m.calibration.param_names, m.calibration.mle)},
-        {"full", FitJson(m.full.param_names, m.full.mle)},
+        {"full", m.full_skipped ? json::value(nullptr) : json::value(FitJson(m.full.param_names, m.full.mle))},
+        {"full_skipped", m.full_skipped ? json::value(*m.full_skipped) : json::value(nullptr)},
         {"backtest", m.backtest ? json::value(BacktestJson(*m.backtest)) : json::value(nullptr)}});
   }
   o["models"] = std::move(models);

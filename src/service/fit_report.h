@@ -11,7 +11,8 @@
 //              holdout_periods},
 //    "chosen_model": "pnbd", "spend_model": "gamma_gamma",
 //    "models": [{model, param_names, candidate, chosen,
-//                calibration: FIT, full: FIT,
+//                calibration: FIT, full: FIT | null, full_skipped: string | null (why the
+//                full-period fit was not run: its calibration fit did not converge),
 //                backtest: {metrics: {customers, total_predicted, total_actual, mae, rmse,
 //                                     correlation},
 //                           buckets: [{frequency, and_more, customers, mean_predicted,

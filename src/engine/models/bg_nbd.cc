@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <numbers>
 #include <string>
@@ -463,6 +464,20 @@ Result<BetaGeoFit> FitBetaGeo(BetaGeoVariant variant, const RfmData& data,
   for (std::size_t j = 0; j < 4; ++j) {
     unscale(mle.covariance[1 * 4 + j]);
     unscale(mle.covariance[j * 4 + 1]);
+  }
+  // The other flat ridge: data in which nobody seems to leave put the maximum on the boundary
+  // p = 0 (the dropout probability a/(a+b) goes to 0 with b → ∞), where the model becomes NBD
+  // and a, b are no longer identified. Say so instead of the generic verdict.
+  const double mean_p = mle.params[2] / (mle.params[2] + mle.params[3]);
+  if (!mle.report.converged && tables->weighted_x > 0 && mean_p < 1e-4) {
+    char buf[320];
+    std::snprintf(buf, sizeof buf,
+                  "no sign of dropout in the data: the likelihood keeps rising as the dropout "
+                  "probability goes to 0 (a = %.3g, b = %.3g: mean a/(a+b) = %.3g), where %s "
+                  "becomes the NBD model and a, b are not identified",
+                  mle.params[2], mle.params[3], mean_p,
+                  variant == BetaGeoVariant::kMbgNbd ? "MBG/NBD" : "BG/NBD");
+    mle.report.message = buf;
   }
   const BetaGeoParams fitted{mle.params[0], mle.params[1], mle.params[2], mle.params[3]};
   return BetaGeoFit{BetaGeoModel(variant, fitted), std::move(mle)};

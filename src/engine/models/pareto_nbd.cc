@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -579,6 +580,21 @@ Result<MleResult> FitParetoNbd(const RfmData& data, const FitOptions& options) {
     r.ci_lower[i] *= factor[i];
     r.ci_upper[i] *= factor[i];
     for (int j = 0; j < 4; ++j) r.covariance[i * 4 + j] *= factor[i] * factor[j];
+  }
+  // Data in which nobody seems to leave (e.g. every customer buying as a Poisson process to the
+  // end) put the maximum on the boundary μ = 0: the likelihood keeps rising as the mean dropout
+  // rate s/β goes to 0, where Pareto/NBD becomes the NBD model, s and β are no longer
+  // identified and the Hessian is singular. Say so instead of the generic verdict: the fit did
+  // not fail, the data have no dropout for the model to measure.
+  const double dropouts_over_span = r.params[2] / r.params[3] * max_age;
+  if (!r.report.converged && objective->weighted_frequency() > 0 && dropouts_over_span < 1e-6) {
+    char buf[320];
+    std::snprintf(buf, sizeof buf,
+                  "no sign of dropout in the data: the likelihood keeps rising as the dropout "
+                  "rate goes to 0 (s = %.3g, beta = %.3g: mean rate s/beta = %.3g per time unit), "
+                  "where Pareto/NBD becomes the NBD model and s, beta are not identified",
+                  r.params[2], r.params[3], r.params[2] / r.params[3]);
+    r.report.message = buf;
   }
   return r;
 }

@@ -1045,7 +1045,18 @@ export type components = {
         ModelFits: {
             fit: {
                 /** @description The calculation's report: input summary, chosen_model, every candidate model's parameters with standard errors and 95% intervals, log-likelihood, AIC/BIC, holdout backtest (predicted vs actual purchases by frequency bucket), Gamma-Gamma, frequency/recency matrix, forecast, segments, churn, timings. */
-                report: Record<string, never>;
+                report: {
+                    /** @description Every requested purchase model: its calibration fit, its full-period fit and its holdout backtest. */
+                    models?: {
+                        model: string;
+                        /** @description The fit on the calibration period (before the holdout). */
+                        calibration: Record<string, never>;
+                        /** @description The fit on the whole history; null when it was skipped (see full_skipped). */
+                        full: Record<string, never> | null;
+                        /** @description Why the full-period fit was not run: the calibration fit did not converge, so the model has no backtest and cannot be chosen. null when it was run. */
+                        full_skipped?: string | null;
+                    }[];
+                };
             };
             /** @description Recent fits, newest first. */
             versions: {

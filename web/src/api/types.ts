@@ -165,6 +165,7 @@ export interface FitStats {
   ci_upper?: Record<string, number | null>;
   log_likelihood?: number | null;
   converged?: boolean;
+  message?: string;
   aic?: number | null;
   bic?: number | null;
   iterations?: number;
@@ -200,7 +201,10 @@ export interface ModelReport {
     candidate?: boolean;
     chosen?: boolean;
     calibration?: FitStats;
-    full?: FitStats;
+    /** null when the full-period fit was skipped (its calibration fit did not converge). */
+    full?: FitStats | null;
+    /** Why the full-period fit was not run; null or absent when it was. */
+    full_skipped?: string | null;
     backtest?: {
       metrics?: { customers?: number; total_predicted?: number; total_actual?: number; mae?: number; rmse?: number; correlation?: number | null };
       buckets?: BacktestBucket[];

@@ -11,12 +11,14 @@ import { formatCount, formatDate, formatDateTime, formatNumber, formatPercent, m
 
 const num = (v: number | null | undefined) => formatNumber(v, { maximumSignificantDigits: 4 });
 
-function Parameters({ fit }: { fit: ModelFit }) {
+// Each model's full-period fit; when that was skipped (its calibration fit did not converge, so
+// it could not be chosen) the calibration fit is shown instead, labelled, with the reason.
+export function Parameters({ fit }: { fit: ModelFit }) {
   const models = fit.report?.models ?? [];
   const gg = fit.report?.gamma_gamma;
   const rows = [
-    ...models.map((m) => ({ key: m.model, name: modelName(m.model), chosen: Boolean(m.chosen), stats: m.full ?? m.calibration, backtest: m.backtest?.metrics })),
-    ...(gg ? [{ key: "gamma_gamma", name: "Gamma-Gamma (spend)", chosen: fit.spend_model === "gamma_gamma", stats: gg, backtest: undefined }] : []),
+    ...models.map((m) => ({ key: m.model, name: modelName(m.model), chosen: Boolean(m.chosen), stats: m.full ?? m.calibration, backtest: m.backtest?.metrics, skipped: m.full ? null : m.full_skipped ?? null })),
+    ...(gg ? [{ key: "gamma_gamma", name: "Gamma-Gamma (spend)", chosen: fit.spend_model === "gamma_gamma", stats: gg, backtest: undefined, skipped: null }] : []),
   ];
   if (!rows.length) return <Empty title="No parameters recorded" />;
   return (
@@ -27,11 +29,14 @@ function Parameters({ fit }: { fit: ModelFit }) {
             <h3 className="font-semibold">{r.name}</h3>
             {r.chosen && <Badge tone="indigo">in use</Badge>}
             {r.stats?.converged === false && <Badge tone="amber">not converged</Badge>}
+            {r.skipped && <Badge tone="slate">full-period fit skipped</Badge>}
             <span className="text-xs text-slate-500">
+              {r.skipped && "calibration fit · "}
               log-likelihood {num(r.stats?.log_likelihood)} · AIC {num(r.stats?.aic)}
               {r.backtest && ` · holdout MAE ${num(r.backtest.mae)}`}
             </span>
           </div>
+          {r.skipped && <p className="mb-2 text-xs text-slate-600">{r.skipped}</p>}
           <div className="overflow-x-auto">
             <table className="w-full min-w-[420px] text-sm">
               <caption className="sr-only">{`${r.name} parameters`}</caption>
