@@ -568,6 +568,59 @@ Result<CalculationResult> RunCalculation(const CalculationInput& input,
 
   // ---- Aggregates --------------------------------------------------------------------------
   stages.Begin("aggregates", 0.9);
+  // Cohorts and the holdout forecast check depend on nothing computed below (only on the input,
+  // the first order days and the calibration fit), and both walk every purchase serially: they
+  // run on a second thread while this one does churn, RFM, tiers and the forecast. Each side
+  // writes its own fields of `res`; the future joins before anything returns.
+  engine::ForecastOptions forecast_options;
+  forecast_options.horizon = options.forecast_months;
+  forecast_options.period_length = kDaysPerForecastMonth / days_per_period;
+  std::future<Status> side = StartConcurrently([&]() -> Status {
+    Result<engine::CohortMatrix> cohorts = engine::BuildCohorts(
+        {input.customer, input.day, input.amount_minor, s.first_order_day}, engine::Period::kMonth,
+        input.as_of_day);
+    if (!cohorts.ok()) return Internal("cohorts: " + cohorts.status().message());
+    res.cohorts = std::move(cohorts).value();
+
+    // The same forecast made at the calibration end by the chosen model's calibration fit,
+    // against the repeat purchase occasions (distinct days, or periods) that then happened, per
+    // month.
+    const int holdout_months = std::min(
+        options.forecast_months,
+        static_cast<int>(static_cast<double>(holdout_days) / kDaysPerForecastMonth));
+    const engine::PurchaseModel* calibration_model = calibration_models[res.chosen_index].get();
+    if (holdout_months >= 1 && res.models[res.chosen_index].calibration.mle.report.converged) {
+      engine::ForecastOptions fo = forecast_options;
+      fo.horizon = holdout_months;
+      Result<engine::RepeatForecast> hf =
+          engine::ForecastRepeatPurchases(*calibration_model, calibration, {}, fo);
+      if (!hf.ok()) return Internal("holdout forecast: " + hf.status().message());
+      std::vector<double> actual(static_cast<std::size_t>(holdout_months), 0.0);
+      const std::int64_t end_period =
+          engine::PeriodIndex(unit, static_cast<double>(res.calibration_end_day));
+      std::int32_t previous_customer = -1;
+      std::int64_t previous_period = 0;
+      for (std::size_t i = 0; i < input.num_purchases(); ++i) {
+        const auto c = static_cast<std::size_t>(input.customer[i]);
+        if (s.first_order_day[c] > res.calibration_end_day) continue;  // not in the calibration
+        const std::int64_t p = engine::PeriodIndex(unit, static_cast<double>(input.day[i]));
+        const bool repeat_occasion =
+            p > end_period && !(input.customer[i] == previous_customer && p == previous_period);
+        previous_customer = input.customer[i];
+        previous_period = p;
+        if (!repeat_occasion) continue;
+        const auto k = static_cast<std::int64_t>(std::ceil(
+            static_cast<double>(input.day[i] - res.calibration_end_day) / kDaysPerForecastMonth));
+        if (k >= 1 && k <= holdout_months) actual[static_cast<std::size_t>(k - 1)] += 1;
+      }
+      Result<engine::ForecastCheck> check = engine::CheckForecast(*hf, actual);
+      if (!check.ok()) return Internal("holdout forecast check: " + check.status().message());
+      res.holdout_forecast = std::move(hf).value();
+      res.holdout_forecast_check = std::move(check).value();
+    }
+    return Status::Ok();
+  });
+
   engine::ChurnOptions churn_options;
   const auto mbg = std::find(names.begin(), names.end(), "mbgnbd");
   if (res.chosen_model == "bgnbd" && mbg != names.end()) {
@@ -606,54 +659,12 @@ Result<CalculationResult> RunCalculation(const CalculationInput& input,
   res.clv_tiers = std::move(tier_table).value();
   s.clv_tier = std::move(tiers->tier);
 
-  Result<engine::CohortMatrix> cohorts = engine::BuildCohorts(
-      {input.customer, input.day, input.amount_minor, s.first_order_day}, engine::Period::kMonth,
-      input.as_of_day);
-  if (!cohorts.ok()) return Internal("cohorts: " + cohorts.status().message());
-  res.cohorts = std::move(cohorts).value();
-
-  engine::ForecastOptions forecast_options;
-  forecast_options.horizon = options.forecast_months;
-  forecast_options.period_length = kDaysPerForecastMonth / days_per_period;
   Result<engine::RepeatForecast> forecast =
       engine::ForecastRepeatPurchases(model, res.summary, index, s.expected_spend_minor, forecast_options);
   if (!forecast.ok()) return Internal("forecast: " + forecast.status().message());
   res.forecast = std::move(forecast).value();
 
-  // The same forecast made at the calibration end by the chosen model's calibration fit, against
-  // the repeat purchase occasions (distinct days, or periods) that then happened, per month.
-  const int holdout_months = std::min(
-      options.forecast_months,
-      static_cast<int>(static_cast<double>(holdout_days) / kDaysPerForecastMonth));
-  const engine::PurchaseModel* calibration_model = calibration_models[res.chosen_index].get();
-  if (holdout_months >= 1 && res.models[res.chosen_index].calibration.mle.report.converged) {
-    engine::ForecastOptions fo = forecast_options;
-    fo.horizon = holdout_months;
-    Result<engine::RepeatForecast> hf =
-        engine::ForecastRepeatPurchases(*calibration_model, calibration, {}, fo);
-    if (!hf.ok()) return Internal("holdout forecast: " + hf.status().message());
-    std::vector<double> actual(static_cast<std::size_t>(holdout_months), 0.0);
-    const std::int64_t end_period = engine::PeriodIndex(unit, static_cast<double>(res.calibration_end_day));
-    std::int32_t previous_customer = -1;
-    std::int64_t previous_period = 0;
-    for (std::size_t i = 0; i < input.num_purchases(); ++i) {
-      const auto c = static_cast<std::size_t>(input.customer[i]);
-      if (s.first_order_day[c] > res.calibration_end_day) continue;  // not in the calibration
-      const std::int64_t p = engine::PeriodIndex(unit, static_cast<double>(input.day[i]));
-      const bool repeat_occasion =
-          p > end_period && !(input.customer[i] == previous_customer && p == previous_period);
-      previous_customer = input.customer[i];
-      previous_period = p;
-      if (!repeat_occasion) continue;
-      const auto k = static_cast<std::int64_t>(
-          std::ceil(static_cast<double>(input.day[i] - res.calibration_end_day) / kDaysPerForecastMonth));
-      if (k >= 1 && k <= holdout_months) actual[static_cast<std::size_t>(k - 1)] += 1;
-    }
-    Result<engine::ForecastCheck> check = engine::CheckForecast(*hf, actual);
-    if (!check.ok()) return Internal("holdout forecast check: " + check.status().message());
-    res.holdout_forecast = std::move(hf).value();
-    res.holdout_forecast_check = std::move(check).value();
-  }
+  CLV_RETURN_IF_ERROR(side.get());
   stages.Begin("done", 1.0);
   stages.End();
   return res;
