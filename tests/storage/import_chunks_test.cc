@@ -1,0 +1,216 @@
+// Order writes large enough to cross the SQLite writer's multi-row INSERT chunks (64 orders per
+// statement, storage/sqlite/sqlite_store.cc): a chunk with a duplicate or a known order in it
+// must give exactly what row-by-row writing gives (counts, aggregates, the first error with
+// both items named, nothing stored on error). Run on every backend: the outcome is the Store
+// contract, not a SQLite detail.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "storage/store.h"
+#include "storage/test_database.h"
+
+namespace clv::storage {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Backend;
+using testing::TestDatabase;
+
+constexpr UnixMicros kT0 = 1'700'000'000'000'000;  // 2023-11-14
+constexpr UnixMicros kDay = 86'400'000'000;
+
+// Order i: customer c(i % 23), placed i days after kT0, total 100 + i; every 9th cancelled
+// (not counted in the aggregates).
+OrderInput MakeOrder(int i, std::string refund_of = "") {
+  OrderInput o;
+  o.source = "csv";
+  o.external_id = "o" + std::to_string(i);
+  o.customer_external_id = "c" + std::to_string(i % 23);
+  o.placed_at_us = kT0 + i * kDay;
+  o.currency = "EUR";
+  o.total_minor = 100 + i;
+  o.status = i % 9 == 0 ? OrderStatus::kCancelled : OrderStatus::kPaid;
+  o.refund_of = std::move(refund_of);
+  if (i % 5 == 0) o.email = "C" + std::to_string(i % 23) + "@Example.com";
+  return o;
+}
+
+std::vector<OrderInput> Orders(int from, int to, int step = 1) {
+  std::vector<OrderInput> out;
+  for (int i = from; i < to; i += step) out.push_back(MakeOrder(i));
+  return out;
+}
+
+class ImportChunksTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    std::string skip;
+    auto db = TestDatabase::Create(GetParam(), &skip);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    if (!*db) GTEST_SKIP() << skip;
+    db_ = std::move(db).value();
+    auto store = OpenStore(db_->url(), {});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    ASSERT_TRUE(store_->Migrate().ok());
+  }
+  TenantId NewTenant(const std::string& email) {
+    auto t = store_->CreateTenantWithOwner("Shop " + email, email, "hash", kT0);
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return t.ok() ? t->tenant.id : TenantId{};
+  }
+  // The whole import in batches of `batch` orders.
+  Result<UpsertResult> Import(TenantId tenant, const std::vector<OrderInput>& all,
+                              std::size_t batch = 1000) {
+    CLV_ASSIGN_OR_RETURN(auto importer, store_->BeginImport(tenant, kT0 + 1));
+    for (std::size_t i = 0; i < all.size(); i += batch) {
+      CLV_RETURN_IF_ERROR(importer->Add(std::span<const OrderInput>(all).subspan(
+          i, std::min(batch, all.size() - i))));
+    }
+    return importer->Commit();
+  }
+  // Customer external id -> (order count, first, last, email), the stored aggregates.
+  std::map<std::string, std::tuple<std::int64_t, std::optional<UnixMicros>,
+                                   std::optional<UnixMicros>, std::string>>
+  Aggregates(TenantId tenant) {
+    std::map<std::string, std::tuple<std::int64_t, std::optional<UnixMicros>,
+                                     std::optional<UnixMicros>, std::string>>
+        out;
+    ListCustomersOptions o;
+    o.limit = 1000;
+    auto page = store_->ListCustomers(tenant, o);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) return out;
+    for (const Customer& c : page->items)
+      out[c.external_id] = {c.order_count, c.first_order_at_us, c.last_order_at_us, c.email};
+    return out;
+  }
+  // Order external id -> (customer external id, total, refund_of).
+  std::map<std::string, std::tuple<std::string, std::int64_t, std::string>> StoredOrders(
+      TenantId tenant) {
+    std::map<std::string, std::tuple<std::string, std::int64_t, std::string>> out;
+    ListOrdersOptions o;
+    o.limit = 1000;
+    auto page = store_->ListOrders(tenant, o);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) return out;
+    EXPECT_TRUE(page->next_cursor.empty());
+    for (const Order& x : page->items)
+      out[x.data.external_id] = {x.data.customer_external_id, x.data.total_minor,
+                                 x.data.refund_of};
+    return out;
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<Store> store_;
+};
+
+// Known orders spread through chunks of new ones (every third order imported first), through
+// the importer and through UpsertOrders: the same counts and the same stored state as one
+// write of everything into an empty tenant.
+TEST_P(ImportChunksTest, KnownOrdersInsideChunksGiveTheRowByRowOutcome) {
+  const TenantId reference = NewTenant("ref@example.com");
+  const TenantId imported = NewTenant("imp@example.com");
+  const TenantId upserted = NewTenant("up@example.com");
+  const std::vector<OrderInput> all = Orders(0, 400);
+
+  auto ref = Import(reference, all);
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  EXPECT_EQ(ref->created, 400);
+
+  auto first = Import(imported, Orders(0, 400, 3));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->created, 134);
+  auto second = Import(imported, all, 150);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->created, 266);
+  EXPECT_EQ(second->unchanged, 134);
+  EXPECT_EQ(second->updated, 0);
+  EXPECT_EQ(second->affected_customers.size(), 23u);
+
+  auto up1 = store_->UpsertOrders(upserted, Orders(0, 400, 3), kT0 + 1);
+  ASSERT_TRUE(up1.ok()) << up1.status().ToString();
+  auto up2 = store_->UpsertOrders(upserted, all, kT0 + 1);
+  ASSERT_TRUE(up2.ok()) << up2.status().ToString();
+  EXPECT_EQ(up2->created, 266);
+  EXPECT_EQ(up2->unchanged, 134);
+
+  const auto expected = Aggregates(reference);
+  ASSERT_EQ(expected.size(), 23u);
+  // c0 has orders 0, 23, …, 391 (18 of them); 0 and 207 are cancelled.
+  EXPECT_EQ(std::get<0>(expected.at("c0")), 16);
+  EXPECT_EQ(std::get<3>(expected.at("c0")), "c0@example.com");
+  EXPECT_EQ(Aggregates(imported), expected);
+  EXPECT_EQ(Aggregates(upserted), expected);
+  EXPECT_EQ(StoredOrders(imported), StoredOrders(reference));
+  EXPECT_EQ(StoredOrders(upserted), StoredOrders(reference));
+}
+
+// A refund whose target sits in the same chunk, not yet written when the refund arrives, and
+// one whose target is in an earlier chunk.
+TEST_P(ImportChunksTest, RefundsFindTargetsInTheSameAndEarlierChunks) {
+  const TenantId tenant = NewTenant("a@example.com");
+  std::vector<OrderInput> all = Orders(0, 200);
+  all[70] = MakeOrder(70, "o66");  // same chunk (64..127), target not yet inserted
+  all[150] = MakeOrder(150, "o3");  // an earlier chunk
+  auto r = Import(tenant, all);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->created, 200);
+  const auto stored = StoredOrders(tenant);
+  ASSERT_EQ(stored.size(), 200u);
+  EXPECT_EQ(std::get<2>(stored.at("o70")), "o66");
+  EXPECT_EQ(std::get<2>(stored.at("o150")), "o3");
+  EXPECT_EQ(std::get<2>(stored.at("o71")), "");
+}
+
+// A duplicate of an order of an earlier batch (Add refuses duplicates within a batch), in the
+// middle and at the start of a full chunk: the first in import order is reported, naming both
+// items, and nothing is stored.
+TEST_P(ImportChunksTest, DuplicatesInsideAChunkAreReportedExactly) {
+  const TenantId tenant = NewTenant("a@example.com");
+  {
+    std::vector<OrderInput> all = Orders(0, 300);
+    all[150] = MakeOrder(70);  // the chunk 100..163 of the second batch
+    all[250] = MakeOrder(10);  // a later one
+    auto r = Import(tenant, all, 100);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_THAT(r.status().message(), HasSubstr("orders[70] and orders[150]"));
+  }
+  {
+    std::vector<OrderInput> all = Orders(0, 300);
+    all[100] = MakeOrder(10);  // first row of a chunk whose other rows are new
+    auto r = Import(tenant, all, 100);
+    ASSERT_FALSE(r.ok());
+    EXPECT_THAT(r.status().message(), HasSubstr("orders[10] and orders[100]"));
+  }
+  EXPECT_EQ(store_->CountOrders(tenant).value(), 0);
+  EXPECT_EQ(store_->CountCustomers(tenant).value(), 0);
+}
+
+// A refund of an unknown order after a duplicate that is still in a partial chunk: the
+// duplicate, met first, is the error (second batch: orders 75..89).
+TEST_P(ImportChunksTest, AnEarlierDuplicateIsReportedBeforeALaterBadRefund) {
+  const TenantId tenant = NewTenant("a@example.com");
+  std::vector<OrderInput> all = Orders(0, 90);
+  all[80] = MakeOrder(70);
+  all[85] = MakeOrder(85, "missing");
+  auto r = Import(tenant, all, 75);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("orders[70] and orders[80]"));
+  EXPECT_EQ(store_->CountOrders(tenant).value(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ImportChunksTest,
+                         ::testing::Values(Backend::kSqliteFile, Backend::kSqliteMemory,
+                                           Backend::kPostgres),
+                         [](const auto& info) { return testing::BackendName(info.param); });
+
+}  // namespace
+}  // namespace clv::storage
