@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "storage/storage_test_fixtures.h"
 #include "storage/store.h"
 #include "storage/test_database.h"
 
@@ -1074,27 +1075,7 @@ TEST_P(StoreContractTest, ListsJobsNewestFirstWithCursorsPerTenant) {
 
 // ---- Analytics: model fits and customer scores --------------------------------------------------
 
-ModelFitRecord MakeFit(TenantId tenant, UnixMicros at) {
-  ModelFitRecord f;
-  f.tenant = tenant;
-  f.created_at_us = at;
-  f.as_of_us = at - kDay;
-  f.as_of_explicit = true;
-  f.currency = "EUR";
-  f.model = "bgnbd";
-  f.model_params = {0.243, 4.414, 0.793, 2.426};
-  f.gamma_gamma_params = {6.25, 3.74, 15.44};
-  f.spend_model = "gamma_gamma";
-  f.period = "week";
-  f.resolution = "day";
-  f.horizon_periods = 52.0;
-  f.clv_months = 12;
-  f.discount_rate_monthly = 0.01;
-  f.margin = 0.3;
-  f.customers = 0;
-  f.report_json = R"({"ll":-123.5})";
-  return f;
-}
+ModelFitRecord MakeFit(TenantId tenant, UnixMicros at) { return testing::SampleFit(tenant, at); }
 
 // Deterministic scores with ties on every sort key (i / 2), so the customer-id tie breaker is
 // exercised.

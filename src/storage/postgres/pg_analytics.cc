@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -176,6 +178,13 @@ void AppendScoreRowBinary(std::string& out, TenantId tenant, std::int64_t fit_id
   });
 }
 
+// Bounds of the partition swap's lock wait (PgFitWriter::SwapWithRetry): per attempt, number of
+// attempts, and the pause before attempt n (n times this).
+constexpr int kSwapLockTimeoutMs = 500;
+constexpr const char* kSwapLockTimeoutSql = "SET LOCAL lock_timeout = '500ms'";
+constexpr int kSwapAttempts = 4;
+constexpr int kSwapRetryPauseMs = 100;
+
 // The binary COPY header: signature, flags, header-extension length.
 constexpr std::string_view kBinaryCopyHeader{"PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19};
 constexpr std::string_view kBinaryCopyTrailer{"\377\377", 2};
@@ -191,7 +200,8 @@ constexpr std::string_view kBinaryCopyTrailer{"\377\377", 2};
 // under it then, so the scores can carry their final fit_id as they are copied; incremental
 // rescoring of the tenant waits until the fit commits or aborts. The swap takes ACCESS
 // EXCLUSIVE on customer_scores for the few catalog statements before COMMIT: it waits for
-// in-flight score reads of every tenant and holds new ones back for that instant.
+// in-flight score reads of every tenant and holds new ones back for that instant — a bounded
+// wait, retried a few times, then Unavailable (SwapWithRetry).
 class PgFitWriter final : public FitWriter {
  public:
   PgFitWriter(PgPool::Lease lease, TenantId tenant, ModelFitRecord fit)
@@ -271,9 +281,14 @@ class PgFitWriter final : public FitWriter {
       // Unique per transaction; the tenant prefix finds the partition again (OldPartitions).
       table_ = PartitionPrefix() + std::to_string(r.Int(0, 1));
     }
-    // Identifiers built from integers only: safe to splice.
-    CLV_RETURN_IF_ERROR(c.Command(
-        ("CREATE TABLE " + table_ + " (LIKE customer_scores INCLUDING DEFAULTS)").c_str()));
+    // Identifiers built from integers only: safe to splice. The CHECK matching the partition
+    // bound spares ATTACH its own scan under the parent's lock; declared here it is checked per
+    // row as the COPY arrives instead of by one more full scan of the table at Commit.
+    const std::string tenant = std::to_string(tenant_.value);
+    CLV_RETURN_IF_ERROR(c.Command(Cat({"CREATE TABLE ", table_,
+                                       " (LIKE customer_scores INCLUDING DEFAULTS, CONSTRAINT ",
+                                       table_, "_tenant CHECK (tenant_id = ", tenant, "))"})
+                                      .c_str()));
     copy_sql_ = Cat({"COPY ", table_, " (tenant_id, ", internal::kScoreColumns,
                      ") FROM STDIN (FORMAT binary)"});
     return Status::Ok();
@@ -286,7 +301,6 @@ class PgFitWriter final : public FitWriter {
   Status Swap() {
     PgConn& c = *lease_;
     const std::vector<Param> tenant_only = {P(tenant_.value)};
-    const std::string tenant = std::to_string(tenant_.value);
     {
       CLV_ASSIGN_OR_RETURN(
           PgResult r,
@@ -307,12 +321,6 @@ class PgFitWriter final : public FitWriter {
       CLV_RETURN_IF_ERROR(c.Command(
           Cat({"CREATE INDEX ON ", table_, " (tenant_id, ", key, ", customer_id)"}).c_str()));
     }
-    // A validated CHECK matching the partition bound spares ATTACH its own scan, which would run
-    // under the parent's lock.
-    CLV_RETURN_IF_ERROR(c.Command(
-        Cat({"ALTER TABLE ", table_, " ADD CONSTRAINT ", table_, "_tenant CHECK (tenant_id = ",
-             tenant, ")"})
-            .c_str()));
     static const std::string insert_fit =
         Cat({"INSERT INTO model_fits (tenant_id, id, ", internal::kFitColumns,
              ") VALUES ($1, $19, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
@@ -327,7 +335,46 @@ class PgFitWriter final : public FitWriter {
                 P(std::int64_t{fit_.clv_months}), PD(fit_.discount_rate_monthly),
                 PD(fit_.margin), P(fit_.customers), P(fit_.report_json), P(fit_.id)})
             .status());
-    // The swap. The old partition is found by name (one per tenant at most).
+    return SwapWithRetry();
+  }
+
+  // The catalog statements of the swap need ACCESS EXCLUSIVE on customer_scores (DETACH) or on
+  // its default partition (ATTACH scans it for rows of the tenant). While such a request waits,
+  // PostgreSQL queues every new reader of the table behind it, so an unbounded wait behind one
+  // long read (an export, a slow list) would stall every tenant's score reads. Each attempt
+  // therefore waits at most kSwapLockTimeoutMs; on a timeout (or a deadlock) the attempt is
+  // rolled back to a savepoint — the loaded, indexed table and the fit row stay — the queued
+  // readers go through during a short pause, and the swap is tried again, kSwapAttempts times
+  // in all. After that Commit fails with Unavailable and nothing of the fit is kept.
+  Status SwapWithRetry() {
+    PgConn& c = *lease_;
+    CLV_RETURN_IF_ERROR(c.Command(kSwapLockTimeoutSql));
+    CLV_RETURN_IF_ERROR(c.Command("SAVEPOINT clv_swap"));
+    for (int attempt = 1;; ++attempt) {
+      Status s = SwapPartitions();
+      if (s.ok()) return c.Command("RELEASE SAVEPOINT clv_swap");
+      // Unavailable on a healthy connection: lock timeout, deadlock or serialization failure —
+      // the transaction is intact up to the savepoint. Anything else is final.
+      if (s.code() != StatusCode::kUnavailable || !c.healthy()) return s;
+      CLV_RETURN_IF_ERROR(c.Command("ROLLBACK TO SAVEPOINT clv_swap"));
+      if (attempt == kSwapAttempts) {
+        return Unavailable(
+            "the new scores could not be swapped in: customer_scores stayed locked by other "
+            "sessions through " + std::to_string(kSwapAttempts) + " attempts of " +
+            std::to_string(kSwapLockTimeoutMs) + " ms; nothing was written (last error: " +
+            s.message() + ")");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(kSwapRetryPauseMs * attempt));
+    }
+  }
+
+  // DETACH + DROP of the tenant's old partition (or deletion of its rows from the default
+  // partition), ATTACH of the new table.
+  Status SwapPartitions() {
+    PgConn& c = *lease_;
+    const std::vector<Param> tenant_only = {P(tenant_.value)};
+    const std::string tenant = std::to_string(tenant_.value);
+    // The old partition is found by name (one per tenant at most).
     CLV_ASSIGN_OR_RETURN(
         PgResult old,
         c.Exec("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "

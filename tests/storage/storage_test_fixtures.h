@@ -1,0 +1,61 @@
+// Fixtures shared by the storage test files: a sample model fit record, and a fresh migrated
+// PostgreSQL database with its Store per test.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "storage/store.h"
+#include "storage/test_database.h"
+
+namespace clv::storage::testing {
+
+// A complete fit record of `tenant` created at `at` (as of the day before), 0 customers, report
+// {"ll":-123.5}; tests set what they need on top.
+inline ModelFitRecord SampleFit(TenantId tenant, UnixMicros at) {
+  ModelFitRecord f;
+  f.tenant = tenant;
+  f.created_at_us = at;
+  f.as_of_us = at - 86'400'000'000;
+  f.as_of_explicit = true;
+  f.currency = "EUR";
+  f.model = "bgnbd";
+  f.model_params = {0.243, 4.414, 0.793, 2.426};
+  f.gamma_gamma_params = {6.25, 3.74, 15.44};
+  f.spend_model = "gamma_gamma";
+  f.period = "week";
+  f.resolution = "day";
+  f.horizon_periods = 52.0;
+  f.clv_months = 12;
+  f.discount_rate_monthly = 0.01;
+  f.margin = 0.3;
+  f.customers = 0;
+  f.report_json = R"({"ll":-123.5})";
+  return f;
+}
+
+// Per test: a fresh PostgreSQL database (CLV_TEST_POSTGRES_URL; the test is skipped without it)
+// and a Store on it, migrated. Subclasses call PgStoreTest::SetUp() first and return if
+// IsSkipped() or HasFatalFailure().
+class PgStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string skip;
+    auto created = TestDatabase::Create(Backend::kPostgres, &skip);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    if (!*created) GTEST_SKIP() << skip;
+    db_ = std::move(created).value();
+    auto opened = OpenStore(db_->url(), {});
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(opened).value();
+    ASSERT_TRUE(store_->Migrate().ok());
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<Store> store_;
+};
+
+}  // namespace clv::storage::testing
