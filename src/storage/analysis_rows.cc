@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <tuple>
+#include <utility>
 
 namespace clv::storage::internal {
 
@@ -21,6 +22,28 @@ void AnalysisRowSorter::Add(std::int64_t customer, std::int64_t placed_at_us,
   }
   rows_.push_back(Row{customer, placed_at_us, order_id, amount_minor});
   currency_of_.push_back(last_currency_);
+}
+
+void AnalysisRowSorter::Append(AnalysisRowSorter&& other) {
+  if (rows_.empty()) {
+    *this = std::move(other);
+    other = AnalysisRowSorter();
+    return;
+  }
+  // Re-map the other sorter's currency indexes into this one's table.
+  std::vector<std::uint16_t> map(other.currencies_.size());
+  for (std::size_t k = 0; k < other.currencies_.size(); ++k) {
+    auto it = std::find(currencies_.begin(), currencies_.end(), other.currencies_[k]);
+    if (it == currencies_.end()) {
+      currencies_.push_back(other.currencies_[k]);
+      it = currencies_.end() - 1;
+    }
+    map[k] = static_cast<std::uint16_t>(it - currencies_.begin());
+  }
+  rows_.insert(rows_.end(), other.rows_.begin(), other.rows_.end());
+  currency_of_.reserve(currency_of_.size() + other.currency_of_.size());
+  for (std::uint16_t c : other.currency_of_) currency_of_.push_back(map[c]);
+  other = AnalysisRowSorter();
 }
 
 std::vector<std::uint32_t> AnalysisRowSorter::Order() const {

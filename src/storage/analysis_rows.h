@@ -24,6 +24,9 @@ class AnalysisRowSorter {
   void Add(std::int64_t customer, std::int64_t placed_at_us, std::int64_t order_id,
            std::int64_t amount_minor, std::string_view currency);
   std::size_t size() const { return rows_.size(); }
+  // Moves every row of `other` into this one (the order of rows added does not matter: Emit
+  // sorts). For reads split over several connections, each filling its own sorter.
+  void Append(AnalysisRowSorter&& other);
   // Calls `sink` once per row in (customer, placed_at, order id) order; the first non-OK Status
   // from `sink` stops and is returned. The rows are released afterwards.
   Status Emit(const std::function<Status(const AnalysisRow&)>& sink);

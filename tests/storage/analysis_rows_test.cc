@@ -79,6 +79,31 @@ TEST(AnalysisRowSorterTest, EmptyAndSingleRow) {
   EXPECT_EQ(Sorted(one), Expected(one));
 }
 
+TEST(AnalysisRowSorterTest, AppendedSortersEmitAsOne) {
+  // A split read: each part in its own sorter, currencies interned in different orders.
+  const auto rows = RandomRows(9000, 42, 2500, 13);
+  for (std::size_t cut : {std::size_t{0}, std::size_t{1}, std::size_t{4000}, rows.size()}) {
+    AnalysisRowSorter first, second;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const Key& k = rows[i < cut ? i : rows.size() - 1 - (i - cut)];
+      (i < cut ? first : second)
+          .Add(std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), std::get<4>(k));
+    }
+    first.Append(std::move(second));
+    EXPECT_EQ(first.size(), rows.size());
+    EXPECT_EQ(second.size(), 0u);
+    std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::string>> out;
+    ASSERT_TRUE(first
+                    .Emit([&](const AnalysisRow& r) {
+                      out.emplace_back(r.customer.value, r.placed_at_us, r.amount_minor,
+                                       r.currency);
+                      return Status::Ok();
+                    })
+                    .ok());
+    EXPECT_EQ(out, Expected(rows)) << "cut at " << cut;
+  }
+}
+
 TEST(AnalysisRowSorterTest, SinkErrorStopsTheStream) {
   AnalysisRowSorter sorter;
   for (int i = 0; i < 10; ++i) sorter.Add(i, 0, i, 1, "EUR");
