@@ -226,8 +226,33 @@ Result<bool> JobRunner::QueueRefit(const storage::RefitCandidate& candidate,
 Result<bool> JobRunner::MaybeScheduleRefit(TenantId tenant) {
   if (options_.refit_interval_hours <= 0) return false;
   const UnixMicros interval = options_.refit_interval_hours * 3600 * kMicrosPerSecond;
+  const UnixMicros now = clock_.Now();
+  // This runs after every order write, and most writes find a fresh fit: answer those from the
+  // remembered bound, or from the fit's own row (typed columns only, no report), before the
+  // candidate statement with its walk over the tenant's orders.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = fit_fresh_until_.find(tenant.value);
+    if (it != fit_fresh_until_.end()) {
+      if (now <= it->second) return false;
+      fit_fresh_until_.erase(it);
+    }
+  }
+  Result<storage::ModelFitRecord> fit = store_.GetCurrentFitSummary(tenant, {});
+  if (!fit.ok()) {
+    // No fit: nothing to refit (the first calculation is the user's).
+    if (fit.status().code() == StatusCode::kNotFound) return false;
+    return fit.status();
+  }
+  if (fit->as_of_explicit) return false;  // a historical analysis does not age
+  // Due needs created_at < now - interval (ListRefitCandidates' fitted_before).
+  if (fit->created_at_us >= now - interval) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fit_fresh_until_[tenant.value] = fit->created_at_us + interval;
+    return false;
+  }
   CLV_ASSIGN_OR_RETURN(std::vector<storage::RefitCandidate> due,
-                       store_.ListRefitCandidates(kClvCalculateJob, clock_.Now() - interval, tenant));
+                       store_.ListRefitCandidates(kClvCalculateJob, now - interval, tenant));
   if (due.empty()) return false;
   return QueueRefit(due.front(), "orders");
 }

@@ -27,6 +27,15 @@
 // sweep over all tenants (every refit_sweep_minutes, run by the workers; MaybeSweep) for tenants
 // whose orders arrived while the fit was still fresh. Several instances may sweep at once:
 // queueing is idempotent per tenant (the jobs table keeps one active calculation per tenant).
+// Cost of the "orders since the fit" test (a walk of the tenant's orders from the highest id
+// down, stopping at the first one written after the fit): the order trigger asks only for a
+// stale fit, right after a write, so the walk stops at the order just written (a write that only
+// changed old orders walks down to them). A sweep stops at once for a tenant with new orders; a
+// tenant whose fit is stale and whose orders have not changed since is walked in full at every
+// sweep: ~1 s CPU per 5 M orders on SQLite (docs/benchmarks.md "Scheduled refits"), once per
+// refit_sweep_minutes per instance. Bounding the walk by the highest order id at fit time would
+// need that id stored with the fit (a schema change) and would miss updates of older orders,
+// which count (a status change alters CLV), so the walk stays.
 //
 // Metrics (JobRunnerOptions::metrics, default metrics::Global()):
 //   clv_jobs_total{kind,outcome}        counter; outcome succeeded | failed | abandoned (the
@@ -48,6 +57,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
@@ -102,7 +112,10 @@ class JobRunner {
                                        std::optional<UserId> created_by);
 
   // The scheduled-refit rule (see the file comment), called after orders were recorded for
-  // `tenant`. Returns true when a refit was queued by this call.
+  // `tenant`. Returns true when a refit was queued by this call. Cost, as it runs on every order
+  // write: the fit's age is checked first (remembered per tenant until the fit can be due, then
+  // one read of the current fit's typed columns); only a stale "as of now" fit leads to
+  // Store::ListRefitCandidates and its orders walk.
   Result<bool> MaybeScheduleRefit(TenantId tenant);
   // One sweep now: queues a refit for every due tenant. Returns how many were queued by this
   // call (a tenant whose calculation another instance queued meanwhile is not counted). 0 when
@@ -135,6 +148,10 @@ class JobRunner {
   std::uint64_t wakeups_ = 0;
   UnixMicros next_sweep_at_ = 0;  // under mu_; 0: the first MaybeSweep sweeps
   bool sweeping_ = false;         // under mu_
+  // Under mu_: tenant id -> before this time its current fit is younger than the refit interval,
+  // so MaybeScheduleRefit has nothing to ask the store. A later fit only moves that time on, so
+  // a remembered bound stays true (whichever instance makes the fit); expired entries are erased.
+  std::unordered_map<std::int64_t, UnixMicros> fit_fresh_until_;
   metrics::CounterFamily& jobs_total_;
   metrics::HistogramFamily& job_seconds_;
   metrics::CounterFamily& refits_total_;

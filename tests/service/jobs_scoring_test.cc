@@ -13,10 +13,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,6 +22,7 @@
 
 #include "core/clock.h"
 #include "core/time.h"
+#include "service/cdnow_shop.h"
 #include "service/clv_job.h"
 #include "service/fit_report.h"
 #include "service/jobs.h"
@@ -36,31 +35,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// tests/data/cdnow_sample.txt as analysis rows (customer = cohort id, USD cents), ordered as
-// the store streams them.
-std::vector<storage::AnalysisRow> CdnowRows() {
-  std::ifstream in(std::string(CLV_TEST_DATA_DIR) + "/cdnow_sample.txt");
-  EXPECT_TRUE(in.good());
-  std::vector<storage::AnalysisRow> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ss(line);
-    std::string id, cohort, date;
-    double cds = 0, usd = 0;
-    if (!(ss >> id >> cohort >> date >> cds >> usd)) continue;
-    storage::AnalysisRow r;
-    r.customer.value = std::stoi(cohort);
-    r.placed_at_us = MidnightUtc(std::stoi(date.substr(0, 4)), std::stoi(date.substr(4, 2)),
-                                 std::stoi(date.substr(6, 2)));
-    r.amount_minor = std::llround(usd * 100);
-    r.currency = "USD";
-    rows.push_back(r);
-  }
-  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    return a.customer != b.customer ? a.customer < b.customer : a.placed_at_us < b.placed_at_us;
-  });
-  return rows;
-}
+using cdnowtest::CdnowRows;
 
 CalculationInput Build(const std::vector<storage::AnalysisRow>& rows, UnixMicros as_of) {
   CalculationInputBuilder b(as_of);
@@ -176,14 +151,10 @@ constexpr UnixMicros kNow = 1'748'736'000'000'000;  // 2025-06-01
 class JobsStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Result<std::unique_ptr<storage::Store>> s = storage::OpenStore("sqlite::memory:");
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(s).value();
-    ASSERT_TRUE(store_->Migrate().ok());
-    Result<storage::TenantWithOwner> t =
-        store_->CreateTenantWithOwner("Shop", "owner@shop.example", "x", kNow);
-    ASSERT_TRUE(t.ok()) << t.status().ToString();
-    tenant_ = t->tenant.id;
+    Result<cdnowtest::ShopStore> shop = cdnowtest::OpenShopStore(kNow);
+    ASSERT_TRUE(shop.ok()) << shop.status().ToString();
+    store_ = std::move(shop->store);
+    tenant_ = shop->tenant;
     Result<storage::ModelFitRecord> probe = store_->GetCurrentFit(tenant_);
     if (!probe.ok() && probe.status().code() != StatusCode::kNotFound) {
       GTEST_SKIP() << "the store does not implement fits yet: " << probe.status().ToString();
@@ -211,18 +182,17 @@ class JobsStoreTest : public ::testing::Test {
   // The CDNOW log as orders of this tenant (customer external id = cohort id).
   void LoadCdnow() {
     std::string csv = "id,customer_id,placed_at,total,currency\n";
-    int i = 0;
-    for (const storage::AnalysisRow& r : CdnowRows()) {
-      const std::int64_t cents = r.amount_minor;
+    for (const OrderInput& o : cdnowtest::CdnowOrders()) {
       char total[32];
-      std::snprintf(total, sizeof(total), "%lld.%02lld", static_cast<long long>(cents / 100),
-                    static_cast<long long>(cents % 100));
-      csv += "O-" + std::to_string(++i) + "," + std::to_string(r.customer.value) + "," +
-             FormatRfc3339(r.placed_at_us) + "," + total + ",USD\n";
+      std::snprintf(total, sizeof(total), "%lld.%02lld",
+                    static_cast<long long>(o.total_minor / 100),
+                    static_cast<long long>(o.total_minor % 100));
+      csv += o.external_id + "," + o.customer_external_id + "," + FormatRfc3339(o.placed_at_us) +
+             "," + total + "," + o.currency + "\n";
     }
     Result<ImportSummary> u = orders_->ImportCsvText(tenant_, csv);
     ASSERT_TRUE(u.ok()) << u.status().ToString();
-    ASSERT_EQ(u->counts.created, 6919);
+    ASSERT_EQ(u->counts.created, static_cast<std::int64_t>(cdnowtest::kCdnowOrders));
   }
 
   Result<storage::Job> RunQueued(std::string_view params) {

@@ -2,50 +2,27 @@
 // driven by a FakeClock: no sleeps. A stale "as of now" fit with orders since is refitted with
 // the request of the job that made it; the sweep runs only when due; a second instance (another
 // JobRunner on the same store) never doubles a refit; a failing refit is retried once per
-// interval; the job metrics count outcomes and durations.
+// interval; the job metrics count outcomes and durations; the order trigger remembers a fresh
+// fit exactly until it can be due.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/time.h"
+#include "service/cdnow_shop.h"
 #include "service/clv_job.h"
 #include "service/jobs.h"
 #include "storage/store.h"
 
 namespace clv::service {
 namespace {
-
-// tests/data/cdnow_sample.txt (id cohort YYYYMMDD cds dollars) as orders.
-std::vector<OrderInput> CdnowOrders() {
-  std::ifstream in(std::string(CLV_TEST_DATA_DIR) + "/cdnow_sample.txt");
-  EXPECT_TRUE(in.good());
-  std::vector<OrderInput> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ss(line);
-    std::string id, cohort, date, cds;
-    double usd = 0;
-    if (!(ss >> id >> cohort >> date >> cds >> usd)) continue;
-    OrderInput o;
-    o.source = "api";
-    o.external_id = "O-" + std::to_string(out.size() + 1);
-    o.customer_external_id = std::to_string(std::stoi(cohort));
-    o.placed_at_us = ParseCompactDate(date).value();
-    o.currency = "USD";
-    o.total_minor = std::llround(usd * 100);
-    out.push_back(std::move(o));
-  }
-  return out;
-}
 
 OrderInput NewOrder(const std::string& id) {
   OrderInput o;
@@ -64,16 +41,12 @@ class RefitSweepTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_EQ(FormatRfc3339(kT0), "1997-10-01T00:00:00Z");
-    Result<std::unique_ptr<storage::Store>> s = storage::OpenStore("sqlite::memory:");
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(s).value();
-    ASSERT_TRUE(store_->Migrate().ok());
-    Result<storage::TenantWithOwner> t =
-        store_->CreateTenantWithOwner("Shop", "owner@shop.example", "x", kT0);
-    ASSERT_TRUE(t.ok()) << t.status().ToString();
-    tenant_ = t->tenant.id;
-    const std::vector<OrderInput> orders = CdnowOrders();
-    ASSERT_EQ(orders.size(), 6919u);
+    Result<cdnowtest::ShopStore> shop = cdnowtest::OpenShopStore(kT0);
+    ASSERT_TRUE(shop.ok()) << shop.status().ToString();
+    store_ = std::move(shop->store);
+    tenant_ = shop->tenant;
+    const std::vector<OrderInput> orders = cdnowtest::CdnowOrders();
+    ASSERT_EQ(orders.size(), cdnowtest::kCdnowOrders);
     ASSERT_TRUE(store_->UpsertOrders(tenant_, orders, clock_.Now()).ok());
   }
 
@@ -233,6 +206,35 @@ TEST_F(RefitSweepTest, OrdersTriggerARefitAndHistoricalFitsNeverAge) {
   ASSERT_EQ(jobs.size(), 3u);
   EXPECT_EQ(jobs[2].params_json, jobs[1].params_json);
   EXPECT_EQ(registry_.Counter("clv_refits_scheduled_total", "", {"trigger"}).Value({"orders"}), 1);
+}
+
+// The order trigger remembers a fresh fit instead of asking the store on every write: the
+// remembered bound ends exactly where the store's rule starts answering "due", not later.
+TEST_F(RefitSweepTest, AFreshFitIsRememberedUntilItsIntervalEndsAndNoLonger) {
+  std::unique_ptr<JobRunner> a = MakeRunner(/*sweep_minutes=*/0);
+  ASSERT_TRUE(a->Enqueue(tenant_, kClvCalculateJob, R"({"models":["bgnbd"]})", std::nullopt).ok());
+  ASSERT_TRUE(a->RunOne().value());
+  ASSERT_EQ(store_->GetCurrentFit(tenant_)->created_at_us, kT0);
+
+  clock_.Set(kT0 + kMicrosPerHour);
+  WriteOrder("N-1");
+  EXPECT_FALSE(a->MaybeScheduleRefit(tenant_).value());  // fresh until T0 + 24 h
+  clock_.Set(kT0 + 24 * kMicrosPerHour);                 // the last fresh moment
+  EXPECT_EQ(Due(), 0u);
+  EXPECT_FALSE(a->MaybeScheduleRefit(tenant_).value());
+  clock_.Set(kT0 + 24 * kMicrosPerHour + 1);             // stale, with N-1 written since
+  EXPECT_EQ(Due(), 1u);
+  EXPECT_TRUE(a->MaybeScheduleRefit(tenant_).value());
+  EXPECT_EQ(Jobs().size(), 2u);
+
+  // The refit's fit is fresh again for a day from when it is made.
+  ASSERT_TRUE(a->RunOne().value());
+  clock_.Set(kT0 + 30 * kMicrosPerHour);
+  WriteOrder("N-2");
+  EXPECT_FALSE(a->MaybeScheduleRefit(tenant_).value());
+  clock_.Set(kT0 + 48 * kMicrosPerHour + 2);
+  EXPECT_TRUE(a->MaybeScheduleRefit(tenant_).value());
+  EXPECT_EQ(Jobs().size(), 3u);
 }
 
 }  // namespace
