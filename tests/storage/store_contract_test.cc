@@ -10,7 +10,9 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "storage/storage_test_fixtures.h"
 #include "storage/store.h"
@@ -1158,15 +1160,36 @@ void ExpectSameScore(const CustomerScore& got, const CustomerScore& want, std::i
 
 class AnalyticsTest : public StoreContractTest {
  protected:
-  // n customers "c0".."c{n-1}" in the tenant, ids in that order.
+  // n customers "c0".."c{n-1}" in the tenant (order "o<i>" of 1000 + i minor units on day
+  // kT0 + i), ids in that order.
   std::vector<CustomerId> MakeCustomers(TenantId tenant, int n) {
     std::vector<OrderInput> orders;
+    orders.reserve(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i)
       orders.push_back(MakeOrder("o" + std::to_string(i), "c" + std::to_string(i),
                                  kT0 + i * kDay, 1000 + i));
     Upsert(tenant, orders);
+    // Every customer of the tenant by paging (a few listings, not a lookup per customer).
+    std::unordered_map<std::string, CustomerId> by_external_id;
+    ListCustomersOptions page_options;
+    page_options.limit = 1'000;
+    do {
+      auto page = store_->ListCustomers(tenant, page_options);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) return {};
+      for (const Customer& c : page->items) by_external_id.emplace(c.external_id, c.id);
+      page_options.cursor = page->next_cursor;
+    } while (!page_options.cursor.empty());
     std::vector<CustomerId> ids;
-    for (int i = 0; i < n; ++i) ids.push_back(CustomerByExternalId(tenant, "c" + std::to_string(i)).id);
+    ids.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      auto it = by_external_id.find("c" + std::to_string(i));
+      if (it == by_external_id.end()) {
+        ADD_FAILURE() << "no customer c" << i;
+        return {};
+      }
+      ids.push_back(it->second);
+    }
     return ids;
   }
 
@@ -1717,21 +1740,7 @@ TEST_P(AnalyticsTest, RareFilterPagesAreExactBeyondTheIndexWalkBudget) {
   auto a = NewTenant("a@example.com");
   // Enough entries that SQLite's walk passes its budget (measured: ~8 VM steps per entry).
   constexpr int kN = 80'000;
-  std::vector<OrderInput> orders;
-  orders.reserve(kN);
-  for (int i = 0; i < kN; ++i) {
-    orders.push_back(MakeOrder("o" + std::to_string(i), "c" + std::to_string(i), kT0, 1000));
-  }
-  Upsert(a.tenant.id, orders);
-  std::vector<CustomerId> ids;  // every customer of the tenant, by paging (no lookup per customer)
-  ListCustomersOptions lc;
-  lc.limit = 1'000;
-  do {
-    auto page = store_->ListCustomers(a.tenant.id, lc);
-    ASSERT_TRUE(page.ok()) << page.status().ToString();
-    for (const Customer& c : page->items) ids.push_back(c.id);
-    lc.cursor = page->next_cursor;
-  } while (!lc.cursor.empty());
+  const std::vector<CustomerId> ids = MakeCustomers(a.tenant.id, kN);
   ASSERT_EQ(ids.size(), static_cast<std::size_t>(kN));
   std::vector<CustomerScore> scores;
   scores.reserve(kN);
