@@ -48,7 +48,7 @@ struct ResponseRecord {
 struct ServerOptions {
   std::string listen = "127.0.0.1:3001";  // "host:port"; port 0 picks a free port; "[::1]:80"
   std::size_t io_threads = 0;             // 0 → hardware concurrency
-  std::size_t worker_threads = 0;         // 0 → max(4, 2 × hardware concurrency)
+  std::size_t worker_threads = 0;         // 0 → max(16, 8 × hardware concurrency)
   std::size_t max_queued_requests = 1024; // waiting for a worker, beyond → 503
   std::size_t body_limit_bytes = 1 << 20; // default per-route body limit → 413
   std::size_t header_limit_bytes = 16 * 1024;  // request line + headers → 431

@@ -198,8 +198,10 @@ std::string_view CohortPeriodName(CohortPeriod period) {
   return "month";
 }
 
-ClvQueryService::ClvQueryService(storage::Store& store, const Clock& clock)
-    : store_(store), clock_(clock) {}
+ClvQueryService::ClvQueryService(storage::Store& store, const Clock& clock,
+                                 std::size_t detail_batches_in_flight)
+    : store_(store), clock_(clock),
+      details_(store, detail_batches_in_flight, kMaxDetailBatch) {}
 
 Result<std::optional<storage::ModelFitRecord>> ClvQueryService::CurrentFit(TenantId tenant) {
   // No report: every read here needs only the fit's typed fields.
@@ -283,10 +285,9 @@ Result<ChurnPage> ClvQueryService::Churn(TenantId tenant, int limit, std::string
 }
 
 Result<CustomerDetail> ClvQueryService::GetCustomer(TenantId tenant, CustomerId customer) {
-  // One store call: customer, score, current fit (without its report) and the cash flows (one
-  // statement on PostgreSQL).
-  CLV_ASSIGN_OR_RETURN(storage::CustomerDetailRecord read,
-                       store_.GetCustomerDetail(tenant, customer));
+  // Customer, score, current fit (without its report) and the cash flows: one store call, shared
+  // with the detail requests that arrive meanwhile (one statement on PostgreSQL).
+  CLV_ASSIGN_OR_RETURN(storage::CustomerDetailRecord read, details_.Get(tenant, customer));
   CustomerDetail out;
   out.customer = std::move(read.customer);
   out.fit = std::move(read.fit);

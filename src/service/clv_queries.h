@@ -12,6 +12,10 @@
 // metric; bad limit or cursor — the store's); NotFound for a customer that is not in the
 // tenant; FailedPrecondition for orders in several currencies (cohorts); the store's
 // Unavailable/Internal otherwise. Thread-safe (the store is; nothing is cached here).
+//
+// GetCustomer's reads go through a storage::DetailBatcher: concurrent detail requests share one
+// store call (one statement on PostgreSQL); every request is still answered by a read that
+// started after it arrived.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +29,7 @@
 #include "core/domain.h"
 #include "core/status.h"
 #include "engine/analytics/cohorts.h"
+#include "storage/detail_batcher.h"
 #include "storage/store.h"
 
 namespace clv::service {
@@ -124,7 +129,11 @@ struct CohortReport {
 
 class ClvQueryService {
  public:
-  ClvQueryService(storage::Store& store, const Clock& clock);
+  // detail_batches_in_flight: concurrent GetCustomerDetails calls of the detail batcher (each
+  // holds one database connection); up to kMaxDetailBatch requests share one.
+  static constexpr std::size_t kMaxDetailBatch = 32;
+  ClvQueryService(storage::Store& store, const Clock& clock,
+                  std::size_t detail_batches_in_flight = 2);
 
   // A page of the current scores (storage::ListScoresOptions: sort, direction, filters).
   Result<ScoredPage> ListCustomers(TenantId tenant, const storage::ListScoresOptions& options);
@@ -147,6 +156,7 @@ class ClvQueryService {
 
   storage::Store& store_;
   const Clock& clock_;
+  storage::DetailBatcher details_;
 };
 
 // Every current score matching `options` (its limit and cursor are ignored), pulled page by page

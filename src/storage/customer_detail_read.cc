@@ -1,5 +1,6 @@
 // Store::GetCustomerDetail's default: the four single reads, one after another. Stores with
 // round trips to a server override it (PostgreSQL: storage/postgres/pg_customer_detail.cc).
+#include <algorithm>
 #include <vector>
 
 #include "storage/store.h"
@@ -23,6 +24,24 @@ Result<CustomerDetailRecord> Store::GetCustomerDetail(TenantId tenant, CustomerI
   }
   const CustomerId ids[] = {customer};
   CLV_ASSIGN_OR_RETURN(out.rows, AnalysisRowsForCustomers(tenant, ids));
+  return out;
+}
+
+Result<std::vector<CustomerDetailRecord>> Store::GetCustomerDetails(
+    TenantId tenant, std::span<const CustomerId> customers) {
+  std::vector<CustomerId> ids(customers.begin(), customers.end());
+  std::sort(ids.begin(), ids.end(), [](CustomerId a, CustomerId b) { return a.value < b.value; });
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<CustomerDetailRecord> out;
+  out.reserve(ids.size());
+  for (CustomerId id : ids) {
+    Result<CustomerDetailRecord> d = GetCustomerDetail(tenant, id);
+    if (d.ok()) {
+      out.push_back(std::move(d).value());
+    } else if (d.status().code() != StatusCode::kNotFound) {
+      return d.status();
+    }
+  }
   return out;
 }
 

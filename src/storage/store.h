@@ -483,6 +483,13 @@ class Store {
   // (storage/customer_detail_read.cc) makes those four calls; PostgreSQL answers with one
   // statement (one round trip, one snapshot).
   virtual Result<CustomerDetailRecord> GetCustomerDetail(TenantId tenant, CustomerId customer);
+  // GetCustomerDetail for several customers of one tenant at once (storage/detail_batcher.h
+  // combines concurrent requests into these calls): one record per distinct id of the tenant,
+  // ascending by customer id; ids not in the tenant are left out (never an error). All records
+  // come from one snapshot on PostgreSQL (one statement); the default calls GetCustomerDetail
+  // per id.
+  virtual Result<std::vector<CustomerDetailRecord>> GetCustomerDetails(
+      TenantId tenant, std::span<const CustomerId> customers);
   virtual Result<Page<ScoredCustomer>> ListCustomerScores(TenantId tenant,
                                                           const ListScoresOptions& options) = 0;
   // Aggregates over the tenant's current scores by each of `groupings`: result[i] holds the

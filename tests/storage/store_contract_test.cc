@@ -7,14 +7,19 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <future>
 #include <limits>
 #include <map>
+#include <mutex>
+#include <random>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
 
 #include "storage/storage_test_fixtures.h"
+#include "storage/detail_batcher.h"
 #include "storage/store.h"
 #include "storage/test_database.h"
 
@@ -1523,6 +1528,167 @@ TEST_P(AnalyticsTest, CustomerDetailIsTheSingleReadsInOne) {
   EXPECT_FALSE(in_b->fit.has_value());  // a's fit is not b's
   ASSERT_EQ(in_b->rows.size(), 1u);
   EXPECT_EQ(in_b->rows[0].amount_minor, 100);
+}
+
+// Field by field: a batched detail record against the single read.
+void ExpectSameDetail(const CustomerDetailRecord& got, const CustomerDetailRecord& want) {
+  SCOPED_TRACE(want.customer.id.value);
+  EXPECT_EQ(got.customer.tenant, want.customer.tenant);
+  EXPECT_EQ(got.customer.id, want.customer.id);
+  EXPECT_EQ(got.customer.external_id, want.customer.external_id);
+  EXPECT_EQ(got.customer.first_order_at_us, want.customer.first_order_at_us);
+  EXPECT_EQ(got.customer.order_count, want.customer.order_count);
+  ASSERT_EQ(got.score.has_value(), want.score.has_value());
+  if (want.score) ExpectSameScore(*got.score, *want.score, want.score->fit_id);
+  ASSERT_EQ(got.fit.has_value(), want.fit.has_value());
+  if (want.fit) {
+    EXPECT_EQ(got.fit->id, want.fit->id);
+    EXPECT_EQ(got.fit->model_params, want.fit->model_params);
+    EXPECT_EQ(got.fit->as_of_us, want.fit->as_of_us);
+  }
+  ASSERT_EQ(got.rows.size(), want.rows.size());
+  for (std::size_t i = 0; i < want.rows.size(); ++i) {
+    EXPECT_EQ(got.rows[i].customer, want.rows[i].customer);
+    EXPECT_EQ(got.rows[i].placed_at_us, want.rows[i].placed_at_us);
+    EXPECT_EQ(got.rows[i].amount_minor, want.rows[i].amount_minor);
+    EXPECT_EQ(got.rows[i].currency, want.rows[i].currency);
+  }
+}
+
+TEST_P(AnalyticsTest, CustomerDetailsForSeveralAreTheSingleReads) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  Upsert(a.tenant.id, {MakeOrder("o1", "c2", kT0 + 2 * kDay, 1000),
+                       MakeOrder("o2", "c1", kT0 + 3 * kDay, 500),
+                       MakeOrder("o3", "c1", kT0 + 1 * kDay, 700, OrderStatus::kRefunded),
+                       MakeOrder("r3", "c1", kT0 + 4 * kDay, 700, OrderStatus::kPaid, "o3"),
+                       MakeOrder("o5", "c3", kT0 + 5 * kDay, 300, OrderStatus::kCancelled)});
+  Upsert(b.tenant.id, {MakeOrder("o1", "c1", kT0, 100)});
+  const CustomerId c1 = CustomerByExternalId(a.tenant.id, "c1").id;
+  const CustomerId c2 = CustomerByExternalId(a.tenant.id, "c2").id;
+  const CustomerId c3 = CustomerByExternalId(a.tenant.id, "c3").id;
+  const CustomerId b1 = CustomerByExternalId(b.tenant.id, "c1").id;
+  const CustomerId unknown{std::max({c1.value, c2.value, c3.value, b1.value}) + 1000};
+
+  for (bool with_fit : {false, true}) {
+    SCOPED_TRACE(with_fit);
+    if (with_fit) ASSERT_TRUE(WriteFit(a.tenant.id, {MakeScore(c1, 3), MakeScore(c2, 4)}, kT0 + 10 * kDay).ok());
+    // Unordered, with a duplicate, an unknown id and another tenant's customer.
+    const CustomerId ids[] = {c3, unknown, c1, b1, c2, c1};
+    auto many = store_->GetCustomerDetails(a.tenant.id, ids);
+    ASSERT_TRUE(many.ok()) << many.status().ToString();
+    std::vector<CustomerId> want_ids = {c1, c2, c3};
+    std::sort(want_ids.begin(), want_ids.end());
+    ASSERT_EQ(many->size(), want_ids.size());
+    for (std::size_t i = 0; i < want_ids.size(); ++i) {
+      auto one = store_->GetCustomerDetail(a.tenant.id, want_ids[i]);
+      ASSERT_TRUE(one.ok()) << one.status().ToString();
+      ExpectSameDetail((*many)[i], *one);
+      EXPECT_EQ((*many)[i].fit.has_value(), with_fit);
+    }
+  }
+  auto none = store_->GetCustomerDetails(a.tenant.id, {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  const CustomerId only_unknown[] = {unknown};
+  auto missing = store_->GetCustomerDetails(a.tenant.id, only_unknown);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_TRUE(missing->empty());
+  const CustomerId in_b[] = {b1};
+  auto from_b = store_->GetCustomerDetails(b.tenant.id, in_b);
+  ASSERT_TRUE(from_b.ok());
+  ASSERT_EQ(from_b->size(), 1u);
+  EXPECT_EQ((*from_b)[0].customer.tenant, b.tenant.id);
+  EXPECT_FALSE((*from_b)[0].fit.has_value());  // a's fit is not b's
+}
+
+// DetailBatcher over the real store: requests that queue while a fetch runs share the next one
+// (one per tenant), never more fetches at once than allowed, and every request gets exactly the
+// single read's answer.
+TEST_P(AnalyticsTest, DetailBatcherSharesFetchesAndAnswersLikeTheSingleRead) {
+  auto a = NewTenant("a@example.com");
+  auto b = NewTenant("b@example.com");
+  const auto ids = MakeCustomers(a.tenant.id, 4);
+  const auto b_ids = MakeCustomers(b.tenant.id, 1);
+  ASSERT_TRUE(WriteFit(a.tenant.id, {MakeScore(ids[0], 1), MakeScore(ids[1], 2)}, kT0 + 10 * kDay).ok());
+  const CustomerId unknown{std::max(ids.back().value, b_ids[0].value) + 1000};
+
+  std::mutex mu;
+  std::vector<std::pair<TenantId, std::size_t>> calls;  // tenant, ids per fetch
+  int running = 0, most_running = 0;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  DetailBatcher batcher(
+      [&](TenantId tenant, std::span<const CustomerId> batch) {
+        bool first = false;
+        {
+          std::lock_guard lock(mu);
+          first = calls.empty();
+          calls.emplace_back(tenant, batch.size());
+          most_running = std::max(most_running, ++running);
+        }
+        if (first) released.wait();  // hold the only slot until the others have queued
+        auto r = store_->GetCustomerDetails(tenant, batch);
+        std::lock_guard lock(mu);
+        --running;
+        return r;
+      },
+      /*max_in_flight=*/1, /*max_batch=*/8);
+
+  auto check = [&](TenantId tenant, CustomerId id) {
+    auto got = batcher.Get(tenant, id);
+    auto want = store_->GetCustomerDetail(tenant, id);
+    ASSERT_EQ(got.ok(), want.ok()) << got.status().ToString();
+    if (!want.ok()) {
+      EXPECT_EQ(got.status().code(), want.status().code());
+      return;
+    }
+    ExpectSameDetail(*got, *want);
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back(check, a.tenant.id, ids[3]);
+  while (true) {  // the first request is inside its fetch
+    std::lock_guard lock(mu);
+    if (!calls.empty()) break;
+  }
+  const std::vector<std::pair<TenantId, CustomerId>> queued = {
+      {a.tenant.id, ids[0]}, {b.tenant.id, b_ids[0]}, {a.tenant.id, unknown},
+      {a.tenant.id, ids[1]}, {a.tenant.id, ids[0]}};
+  for (const auto& [tenant, id] : queued) threads.emplace_back(check, tenant, id);
+  while (batcher.queued() < queued.size()) std::this_thread::yield();
+  release.set_value();
+  for (std::thread& t : threads) t.join();
+
+  ASSERT_EQ(calls.size(), 3u);  // the first alone, then one per tenant
+  EXPECT_EQ(calls[0], std::make_pair(a.tenant.id, std::size_t{1}));
+  std::set<std::pair<std::int64_t, std::size_t>> rest = {
+      {calls[1].first.value, calls[1].second}, {calls[2].first.value, calls[2].second}};
+  EXPECT_EQ(rest, (std::set<std::pair<std::int64_t, std::size_t>>{{a.tenant.id.value, 4},
+                                                                  {b.tenant.id.value, 1}}));
+  EXPECT_EQ(most_running, 1);
+  EXPECT_EQ(batcher.stats().batches, 3u);
+  EXPECT_EQ(batcher.stats().requests, 6u);
+
+  // Many threads, two fetches at a time, seeded picks: every answer is the single read's.
+  DetailBatcher shared(*store_, /*max_in_flight=*/2, /*max_batch=*/4);
+  std::vector<CustomerId> picks = ids;
+  picks.push_back(unknown);
+  std::vector<std::thread> load;
+  for (int t = 0; t < 6; ++t) {
+    load.emplace_back([&, t] {
+      std::mt19937 rng(static_cast<unsigned>(t + 1));
+      for (int i = 0; i < 25; ++i) {
+        const CustomerId id = picks[rng() % picks.size()];
+        auto got = shared.Get(a.tenant.id, id);
+        auto want = store_->GetCustomerDetail(a.tenant.id, id);
+        ASSERT_EQ(got.ok(), want.ok());
+        if (want.ok()) ExpectSameDetail(*got, *want);
+      }
+    });
+  }
+  for (std::thread& t : load) t.join();
+  EXPECT_EQ(shared.stats().requests, 150u);
+  EXPECT_LE(shared.stats().batches, 150u);
 }
 
 TEST_P(AnalyticsTest, FitsRoundTripAndListNewestFirst) {

@@ -73,6 +73,7 @@ class PgConn {
   bool idle_outside_transaction() const;
   bool staging_ready = false;  // the per-connection temp tables exist
   bool score_staging_ready = false;  // the analytics staging table exists (pg_analytics.cc)
+  bool detail_plan_primed = false;  // GetCustomerDetails' plan choice is made (pg_customer_detail.cc)
 
   // The Status for a failed result: 23505 -> AlreadyExists, 42P01 -> FailedPrecondition (no
   // schema), connection loss, serialization failures and deadlocks -> Unavailable.

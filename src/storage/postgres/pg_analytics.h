@@ -64,6 +64,8 @@ class PgAnalyticsStore : public Store {
   Result<ScoredCustomer> GetCustomerScore(TenantId tenant, CustomerId customer) override;
   // pg_customer_detail.cc
   Result<CustomerDetailRecord> GetCustomerDetail(TenantId tenant, CustomerId customer) override;
+  Result<std::vector<CustomerDetailRecord>> GetCustomerDetails(
+      TenantId tenant, std::span<const CustomerId> customers) override;
   Result<Page<ScoredCustomer>> ListCustomerScores(TenantId tenant,
                                                   const ListScoresOptions& options) override;
   Result<std::vector<std::vector<ScoreGroup>>> AggregateScores(
