@@ -617,6 +617,7 @@ Result<CalculationResult> RunCalculation(const CalculationInput& input,
       if (!check.ok()) return Internal("holdout forecast check: " + check.status().message());
       res.holdout_forecast = std::move(hf).value();
       res.holdout_forecast_check = std::move(check).value();
+      res.holdout_actual_purchases = std::move(actual);
     }
     return Status::Ok();
   });

@@ -182,6 +182,8 @@ struct CalculationResult {
   engine::RepeatForecast forecast;       // monthly, forecast_months, from as_of
   std::optional<engine::RepeatForecast> holdout_forecast;  // made at the calibration end
   std::optional<engine::ForecastCheck> holdout_forecast_check;
+  // With holdout_forecast: the repeat purchase occasions that happened in each of its months.
+  std::vector<double> holdout_actual_purchases;
   double predicted_clv_total_minor = 0;
 
   std::vector<StageTiming> timings;

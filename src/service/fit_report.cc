@@ -319,27 +319,7 @@ std::string BuildFitReport(const CalculationResult& r, const CalculationInput& i
                                {"periods", std::move(forecast)}};
 
   if (r.holdout_forecast && r.holdout_forecast_check) {
-    // The actual repeat purchase occasions per month after the calibration end, counted as
-    // calculation.cc counts them for CheckForecast.
-    const int months = static_cast<int>(r.holdout_forecast->periods.size());
-    std::vector<double> actual(static_cast<std::size_t>(months), 0.0);
-    const engine::Period unit = r.resolution == Resolution::kDay ? engine::Period::kDay : r.period;
-    const std::int64_t end_period = engine::PeriodIndex(unit, static_cast<double>(r.calibration_end_day));
-    std::int32_t previous_customer = -1;
-    std::int64_t previous_period = 0;
-    for (std::size_t i = 0; i < input.num_purchases(); ++i) {
-      const auto c = static_cast<std::size_t>(input.customer[i]);
-      if (r.scores.first_order_day[c] > r.calibration_end_day) continue;
-      const std::int64_t p = engine::PeriodIndex(unit, static_cast<double>(input.day[i]));
-      const bool repeat_occasion =
-          p > end_period && !(input.customer[i] == previous_customer && p == previous_period);
-      previous_customer = input.customer[i];
-      previous_period = p;
-      if (!repeat_occasion) continue;
-      const auto k = static_cast<std::int64_t>(std::ceil(
-          static_cast<double>(input.day[i] - r.calibration_end_day) / kDaysPerForecastMonth));
-      if (k >= 1 && k <= months) actual[static_cast<std::size_t>(k - 1)] += 1;
-    }
+    const std::vector<double>& actual = r.holdout_actual_purchases;
     json::array periods;
     for (std::size_t i = 0; i < r.holdout_forecast->periods.size(); ++i) {
       const engine::ForecastPeriod& p = r.holdout_forecast->periods[i];

@@ -85,8 +85,8 @@ struct ScoringSpec {
 // The spec of a calculation's result (its chosen model).
 ScoringSpec ScoringSpecOf(const CalculationResult& result, const CalculationOptions& options);
 
-// report_json of a calculation (see the file comment). `input` is the calculation's input
-// (for the holdout forecast's actual purchases per month).
+// report_json of a calculation (see the file comment). `input` is the calculation's input (not
+// read any more: the result carries the holdout's actual purchases per month).
 std::string BuildFitReport(const CalculationResult& result, const CalculationInput& input,
                            const CalculationRequest& request);
 
