@@ -676,8 +676,9 @@ Status Server::Start() {
   const size_t io_threads = s.options.io_threads != 0 ? s.options.io_threads : cores;
   // Handlers block on the database, so workers are mostly waiting, not computing: more of them
   // than cores keeps both busy, and lets concurrent detail reads share one statement
-  // (storage/detail_batcher.h needs requests waiting together to combine them). 16 against 4
-  // workers on two cores: 218 against 296 µs of server CPU per GET /clv/customers/:id.
+  // (storage/detail_batcher.h needs requests waiting together to combine them). With 16 instead
+  // of 4 workers on two cores, GET /clv/customers/:id took 218 instead of 285 µs of server CPU
+  // (docs/benchmarks.md, "API: GET /clv/customers/:id vs Fastify").
   const size_t workers =
       s.options.worker_threads != 0 ? s.options.worker_threads : std::max<size_t>(16, 8 * cores);
   s.workers = std::make_unique<WorkerPool>(workers, std::max<size_t>(1, s.options.max_queued_requests));

@@ -6,8 +6,6 @@
 // customers. One statement also reads one snapshot. Prepared per connection: parsing and
 // planning this join would otherwise cost more than running it.
 #include <algorithm>
-#include <cstdlib>
-#include <limits>
 #include <string>
 #include <string_view>
 
@@ -16,21 +14,6 @@
 
 namespace clv::storage::postgres {
 namespace {
-
-// Column access for the shared readers, shifted by `base` (ReadFit reads from column 0).
-struct Row {
-  const PgResult& r;
-  int i;
-  int base = 0;
-  std::int64_t Int(int c) const { return r.Int(i, base + c); }
-  double Double(int c) const {
-    if (r.IsNull(i, base + c)) return std::numeric_limits<double>::quiet_NaN();
-    return std::strtod(PQgetvalue(r.raw(), i, base + c), nullptr);
-  }
-  std::string Text(int c) const { return r.Text(i, base + c); }
-  bool IsNull(int c) const { return r.IsNull(i, base + c); }
-  bool Bool(int c) const { return r.View(i, base + c) == "t"; }
-};
 
 // "a, b, c" -> "p.a, p.b, p.c".
 std::string Prefixed(std::string_view columns, std::string_view prefix) {
@@ -124,13 +107,13 @@ Result<std::vector<CustomerDetailRecord>> PgAnalyticsStore::GetCustomerDetails(
   for (int i = 0; i < r.rows(); ++i) {
     const std::int64_t id = r.Int(i, kCustomerAt + 1);
     if (out.empty() || out.back().customer.id.value != id) {
-      const Row first{r, i};
+      const PgRow first{r, i};
       CustomerDetailRecord d;
       d.customer = internal::ReadScoreCustomer(first, kCustomerAt);
       if (!r.IsNull(i, kScoreAt)) d.score = internal::ReadScore(first, kScoreAt);
       if (!r.IsNull(i, kFitAt + 1)) {
         if (!fit) {
-          CLV_ASSIGN_OR_RETURN(ModelFitRecord f, internal::ReadFit(Row{r, i, kFitAt}));
+          CLV_ASSIGN_OR_RETURN(ModelFitRecord f, internal::ReadFit(PgRow{r, i, kFitAt}));
           fit = std::move(f);
         }
         d.fit = fit;
