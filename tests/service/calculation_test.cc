@@ -342,6 +342,19 @@ TEST(CalculationTest, AModelWhoseCalibrationFitFailsIsNotFittedAgainOnTheFullPer
       EXPECT_EQ(m.at("full").at("params").as_object().size(), 4u);
     }
   }
+  // The holdout check's actual purchases per month, counted once by the calculation, are the
+  // report's and add up to the check's total.
+  ASSERT_TRUE(r->holdout_forecast_check.has_value());
+  const boost::json::array& periods = report.at("holdout_forecast").at("periods").as_array();
+  ASSERT_EQ(periods.size(), r->holdout_actual_purchases.size());
+  ASSERT_GE(periods.size(), 1u);
+  double total = 0;
+  for (std::size_t i = 0; i < periods.size(); ++i) {
+    EXPECT_EQ(periods[i].at("actual_purchases").to_number<double>(), r->holdout_actual_purchases[i]);
+    total += r->holdout_actual_purchases[i];
+  }
+  EXPECT_GT(total, 0);
+  EXPECT_EQ(total, r->holdout_forecast_check->total_actual);
 }
 
 TEST(CalculationTest, TooLittleDataIsAFailedPreconditionThatSaysTheMinimum) {
