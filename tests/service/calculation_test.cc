@@ -25,6 +25,7 @@
 #include "engine/data/transactions.h"
 #include "engine/models/purchase_model.h"
 #include "engine/models/simulate.h"
+#include "service/cdnow_shop.h"
 #include "service/clv_job.h"
 #include "service/fit_report.h"
 
@@ -33,31 +34,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// tests/data/cdnow_sample.txt as analysis rows (customer = cohort id, USD cents), in the
-// stream's order (the file is sorted by cohort id, then date).
-std::vector<storage::AnalysisRow> CdnowRows() {
-  std::ifstream in(std::string(CLV_TEST_DATA_DIR) + "/cdnow_sample.txt");
-  EXPECT_TRUE(in.good());
-  std::vector<storage::AnalysisRow> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ss(line);
-    std::string id, cohort, date;
-    double cds = 0, usd = 0;
-    if (!(ss >> id >> cohort >> date >> cds >> usd)) continue;
-    storage::AnalysisRow r;
-    r.customer.value = std::stoi(cohort);
-    r.placed_at_us = MidnightUtc(std::stoi(date.substr(0, 4)), std::stoi(date.substr(4, 2)),
-                                 std::stoi(date.substr(6, 2)));
-    r.amount_minor = std::llround(usd * 100);
-    r.currency = "USD";
-    rows.push_back(r);
-  }
-  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    return a.customer != b.customer ? a.customer < b.customer : a.placed_at_us < b.placed_at_us;
-  });
-  return rows;
-}
+using cdnowtest::CdnowRows;
 
 CalculationInput Build(const std::vector<storage::AnalysisRow>& rows, UnixMicros as_of) {
   CalculationInputBuilder b(as_of);
