@@ -318,25 +318,18 @@ Result<CustomerDetail> ClvQueryService::GetCustomer(TenantId tenant, CustomerId 
   if (!model.ok()) {
     return Internal("fit " + std::to_string(fit.id) + ": " + model.status().message());
   }
-  std::vector<double> day(input->day.begin(), input->day.end());
-  std::vector<double> amount(input->amount_minor.begin(), input->amount_minor.end());
+  const std::vector<double> day(input->day.begin(), input->day.end());
   const std::vector<std::pair<std::int64_t, bool>> days = HistoryDays(input->day, input->as_of_day);
-  engine::RfmData points;
-  for (const auto& [d, is_order] : days) {
-    // Purchases up to d are a prefix of the (time-ordered) log.
-    const auto n = static_cast<std::size_t>(
-        std::upper_bound(input->day.begin(), input->day.end(), d) - input->day.begin());
-    const engine::TransactionLog log{std::span(input->customer).first(n), std::span(day).first(n),
-                                     std::span(amount).first(n)};
-    Result<engine::RfmSummary> s =
-        engine::SummarizeTransactions(log, 1, unit.summary_unit, static_cast<double>(d));
-    if (!s.ok() || s->data.size() != 1) {
-      return Internal("P(alive) history: " + (s.ok() ? std::string("no summary") : s.status().message()));
-    }
-    points.frequency.push_back(s->data.frequency[0]);
-    points.recency.push_back(s->data.recency[0] / unit.divide_by);
-    points.age.push_back(s->data.age[0] / unit.divide_by);
-  }
+  std::vector<double> ends;
+  ends.reserve(days.size());
+  for (const auto& [d, is_order] : days) ends.push_back(static_cast<double>(d));
+  // The summary at each point counts the purchases up to that day, as the calculation would have
+  // on that day: one pass over the purchases (SummarizeAtEnds), not one summary per point.
+  Result<engine::RfmData> summaries = engine::SummarizeAtEnds(day, unit.summary_unit, ends);
+  if (!summaries.ok()) return Internal("P(alive) history: " + summaries.status().message());
+  engine::RfmData points = std::move(summaries).value();
+  for (double& t_x : points.recency) t_x /= unit.divide_by;
+  for (double& T : points.age) T /= unit.divide_by;
   // AssessChurn applies the same one-time-buyer correction as the calculation's churn step;
   // CLV plays no part in P(alive), so zeros stand in for it.
   const std::vector<double> zeros(points.size(), 0.0);

@@ -170,6 +170,46 @@ Result<RfmSummary> SummarizeTransactions(const TransactionLog& log, std::int32_t
   return Summarize(totals, !log.amount.empty(), end_period, nullptr);
 }
 
+Result<RfmData> SummarizeAtEnds(std::span<const double> days, Period period,
+                                std::span<const double> ends) {
+  if (days.empty()) return InvalidArgument("no transactions");
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    if (!std::isfinite(days[i]) || std::fabs(days[i]) > kMaxAbsDay) {
+      return InvalidArgument("transaction " + std::to_string(i) + ": day must be finite");
+    }
+    if (i > 0 && days[i] < days[i - 1]) {
+      return InvalidArgument("transaction " + std::to_string(i) + ": days must be ascending");
+    }
+  }
+  // Periods are non-decreasing along ascending days, so the distinct periods of a prefix are
+  // counted by one running sum; frequency, recency and age of any prefix follow from it.
+  std::vector<std::int64_t> pidx(days.size());
+  std::vector<std::int64_t> distinct(days.size());
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    pidx[i] = PeriodIndex(period, days[i]);
+    distinct[i] = i == 0 ? 1 : distinct[i - 1] + (pidx[i] != pidx[i - 1] ? 1 : 0);
+  }
+  RfmData out;
+  out.frequency.reserve(ends.size());
+  out.recency.reserve(ends.size());
+  out.age.reserve(ends.size());
+  for (std::size_t k = 0; k < ends.size(); ++k) {
+    const double end = ends[k];
+    if (!std::isfinite(end) || std::fabs(end) > kMaxAbsDay) {
+      return InvalidArgument("the end of the observation period must be a finite day");
+    }
+    const auto n = static_cast<std::size_t>(std::upper_bound(days.begin(), days.end(), end) -
+                                            days.begin());
+    if (n == 0) {
+      return InvalidArgument("end " + std::to_string(k) + ": no transaction on or before it");
+    }
+    out.frequency.push_back(static_cast<double>(distinct[n - 1] - 1));
+    out.recency.push_back(static_cast<double>(pidx[n - 1] - pidx[0]));
+    out.age.push_back(static_cast<double>(PeriodIndex(period, end) - pidx[0]));
+  }
+  return out;
+}
+
 Result<CalibrationHoldout> SplitCalibrationHoldout(const TransactionLog& log,
                                                    std::int32_t num_customers, Period period,
                                                    double calibration_end,

@@ -55,6 +55,14 @@ struct RfmSummary {
 Result<RfmSummary> SummarizeTransactions(const TransactionLog& log, std::int32_t num_customers,
                                          Period period, double observation_end);
 
+// One customer's summary at several observation ends, for a curve over time: row k equals the
+// frequency, recency and age that SummarizeTransactions gives for the purchases with day <=
+// ends[k] observed at ends[k] (monetary is left empty). One pass over the purchases instead of
+// one summary per end. `days` must be non-empty, finite and ascending; every end finite and on
+// or after days.front().
+Result<RfmData> SummarizeAtEnds(std::span<const double> days, Period period,
+                                std::span<const double> ends);
+
 // lifetimes' calibration_and_holdout_data: the calibration summary at `calibration_end`
 // (customers whose first purchase is after it are excluded), plus, for the same rows, the
 // number of distinct periods with a purchase in (calibration_end period, observation_end

@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
 
 namespace clv::engine {
 namespace {
@@ -63,6 +68,65 @@ TEST(TransactionsTest, CalibrationHoldoutSplit) {
   EXPECT_EQ(ch->holdout_duration, 20);
   EXPECT_FALSE(
       SplitCalibrationHoldout({customer, day, amount}, 3, Period::kDay, kJan1 + 29, kJan1 + 9).ok());
+}
+
+// SummarizeAtEnds is SummarizeTransactions of each prefix, in every period, including fractional
+// days, several purchases per period, ends inside a purchase's period and ends long after the
+// last purchase (seeded, so the same cases every run).
+TEST(TransactionsTest, SummaryAtEndsEqualsTheSummaryOfEachPrefix) {
+  std::mt19937_64 rng(20261126);
+  for (Period period : {Period::kDay, Period::kWeek, Period::kMonth}) {
+    for (int trial = 0; trial < 200; ++trial) {
+      std::vector<double> days;
+      double d = kJan1 - 400 + static_cast<double>(rng() % 800);
+      const int n = 1 + static_cast<int>(rng() % 12);
+      for (int i = 0; i < n; ++i) {
+        d += static_cast<double>(rng() % 4 == 0 ? 0 : rng() % 70) + (rng() % 10) / 10.0;
+        days.push_back(d);
+      }
+      std::vector<double> ends = {days.front()};
+      for (double day : days) {
+        ends.push_back(day);
+        ends.push_back(std::floor(day) + 1 + static_cast<double>(rng() % 9));
+      }
+      ends.push_back(days.back() + 400);
+      Result<RfmData> got = SummarizeAtEnds(days, period, ends);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      ASSERT_EQ(got->frequency.size(), ends.size());
+      EXPECT_TRUE(got->monetary.empty());
+      for (std::size_t k = 0; k < ends.size(); ++k) {
+        const auto m = static_cast<std::size_t>(
+            std::upper_bound(days.begin(), days.end(), ends[k]) - days.begin());
+        const std::vector<std::int32_t> customer(m, 0);
+        const TransactionLog log{customer, std::span(days).first(m), {}};
+        Result<RfmSummary> want = SummarizeTransactions(log, 1, period, ends[k]);
+        ASSERT_TRUE(want.ok()) << want.status().ToString();
+        ASSERT_EQ(want->data.size(), 1u);
+        EXPECT_EQ(got->frequency[k], want->data.frequency[0]) << "trial " << trial << " end " << k;
+        EXPECT_EQ(got->recency[k], want->data.recency[0]) << "trial " << trial << " end " << k;
+        EXPECT_EQ(got->age[k], want->data.age[0]) << "trial " << trial << " end " << k;
+      }
+    }
+  }
+}
+
+TEST(TransactionsTest, SummaryAtEndsRejectsBadInput) {
+  const double days[] = {kJan1, kJan1 + 3};
+  const double end[] = {kJan1 + 5};
+  EXPECT_EQ(SummarizeAtEnds({}, Period::kDay, end).status().code(), StatusCode::kInvalidArgument);
+  const double unsorted[] = {kJan1 + 3, kJan1};
+  EXPECT_EQ(SummarizeAtEnds(unsorted, Period::kDay, end).status().code(),
+            StatusCode::kInvalidArgument);
+  const double nan_day[] = {kJan1, NAN};
+  EXPECT_EQ(SummarizeAtEnds(nan_day, Period::kDay, end).status().code(),
+            StatusCode::kInvalidArgument);
+  const double before_first[] = {kJan1 - 1};
+  Result<RfmData> r = SummarizeAtEnds(days, Period::kDay, before_first);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("no transaction on or before"), std::string::npos);
+  const double inf_end[] = {INFINITY};
+  EXPECT_EQ(SummarizeAtEnds(days, Period::kWeek, inf_end).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(TransactionsTest, RejectsInvalidLogs) {
