@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "storage/store.h"
+#include "storage/storage_test_fixtures.h"
 #include "storage/test_database.h"
 
 namespace clv::storage {
@@ -48,17 +49,7 @@ std::vector<OrderInput> Orders(int from, int to, int step = 1) {
 
 class ImportChunksTest : public ::testing::TestWithParam<Backend> {
  protected:
-  void SetUp() override {
-    std::string skip;
-    auto db = TestDatabase::Create(GetParam(), &skip);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    if (!*db) GTEST_SKIP() << skip;
-    db_ = std::move(db).value();
-    auto store = OpenStore(db_->url(), {});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-    ASSERT_TRUE(store_->Migrate().ok());
-  }
+  void SetUp() override { testing::OpenFreshStore(GetParam(), db_, store_); }
   TenantId NewTenant(const std::string& email) {
     auto t = store_->CreateTenantWithOwner("Shop " + email, email, "hash", kT0);
     EXPECT_TRUE(t.ok()) << t.status().ToString();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "storage/store.h"
+#include "storage/storage_test_fixtures.h"
 #include "storage/test_database.h"
 
 namespace clv::storage {
@@ -46,18 +47,11 @@ std::vector<OrderInput> MakeOrders(const std::string& prefix, int n, int custome
   return out;
 }
 
-class PgImportStatsTest : public ::testing::Test {
+class PgImportStatsTest : public testing::PgStoreTest {
  protected:
   void SetUp() override {
-    std::string skip;
-    auto created = TestDatabase::Create(Backend::kPostgres, &skip);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
-    if (!*created) GTEST_SKIP() << skip;
-    db_ = std::move(created).value();
-    auto opened = OpenStore(db_->url(), {});
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    store_ = std::move(opened).value();
-    ASSERT_TRUE(store_->Migrate().ok());
+    PgStoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     for (const char* table : {"orders", "customers"}) {
       ASSERT_TRUE(db_->ExecRaw(std::string("ALTER TABLE ") + table +
                                " SET (autovacuum_enabled = false)")
@@ -100,8 +94,6 @@ class PgImportStatsTest : public ::testing::Test {
     return importer->Commit();
   }
 
-  std::unique_ptr<TestDatabase> db_;
-  std::unique_ptr<Store> store_;
   TenantId tenant_;
 };
 

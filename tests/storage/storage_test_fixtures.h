@@ -37,22 +37,28 @@ inline ModelFitRecord SampleFit(TenantId tenant, UnixMicros at) {
   return f;
 }
 
+// A fresh database of `backend` in `db` and a migrated Store on it in `store`. Skips the test
+// (GTEST_SKIP) when the backend is not available; callers return if IsSkipped() or
+// HasFatalFailure().
+inline void OpenFreshStore(Backend backend, std::unique_ptr<TestDatabase>& db,
+                           std::unique_ptr<Store>& store) {
+  std::string skip;
+  auto created = TestDatabase::Create(backend, &skip);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  if (!*created) GTEST_SKIP() << skip;
+  db = std::move(created).value();
+  auto opened = OpenStore(db->url(), {});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  store = std::move(opened).value();
+  ASSERT_TRUE(store->Migrate().ok());
+}
+
 // Per test: a fresh PostgreSQL database (CLV_TEST_POSTGRES_URL; the test is skipped without it)
 // and a Store on it, migrated. Subclasses call PgStoreTest::SetUp() first and return if
 // IsSkipped() or HasFatalFailure().
 class PgStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string skip;
-    auto created = TestDatabase::Create(Backend::kPostgres, &skip);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
-    if (!*created) GTEST_SKIP() << skip;
-    db_ = std::move(created).value();
-    auto opened = OpenStore(db_->url(), {});
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    store_ = std::move(opened).value();
-    ASSERT_TRUE(store_->Migrate().ok());
-  }
+  void SetUp() override { OpenFreshStore(Backend::kPostgres, db_, store_); }
 
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<Store> store_;
