@@ -61,9 +61,18 @@ stop() {
     as_db_user "$pg_bin/pg_ctl" -D "$dir/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
   if [ -f "$dir/redis/redis.pid" ]; then
-    kill "$(cat "$dir/redis/redis.pid")" 2>/dev/null || true
+    local redis_pid
+    redis_pid=$(cat "$dir/redis/redis.pid")
+    kill "$redis_pid" 2>/dev/null || true
+    # Redis writes its last log lines while it shuts down; removing its directory before it has
+    # exited races with them ("Directory not empty"), so wait for it (up to 10 s, then KILL).
+    for _ in $(seq 1 100); do
+      kill -0 "$redis_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$redis_pid" 2>/dev/null; then kill -9 "$redis_pid" 2>/dev/null || true; fi
   fi
-  rm -rf "$dir"
+  rm -rf "$dir" 2>/dev/null || { sleep 1; rm -rf "$dir"; }
 }
 
 case "${1:-}" in
