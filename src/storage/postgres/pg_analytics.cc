@@ -181,7 +181,6 @@ void AppendScoreRowBinary(std::string& out, TenantId tenant, std::int64_t fit_id
 // Bounds of the partition swap's lock wait (PgFitWriter::SwapWithRetry): per attempt, number of
 // attempts, and the pause before attempt n (n times this).
 constexpr int kSwapLockTimeoutMs = 500;
-constexpr const char* kSwapLockTimeoutSql = "SET LOCAL lock_timeout = '500ms'";
 constexpr int kSwapAttempts = 4;
 constexpr int kSwapRetryPauseMs = 100;
 
@@ -348,7 +347,11 @@ class PgFitWriter final : public FitWriter {
   // in all. After that Commit fails with Unavailable and nothing of the fit is kept.
   Status SwapWithRetry() {
     PgConn& c = *lease_;
-    CLV_RETURN_IF_ERROR(c.Command(kSwapLockTimeoutSql));
+    // set_config(..., true) is SET LOCAL with the value as a parameter (milliseconds, the
+    // setting's unit), so the bound and the error message below share kSwapLockTimeoutMs.
+    CLV_RETURN_IF_ERROR(c.Exec("SELECT set_config('lock_timeout', $1, true)",
+                               {P(std::int64_t{kSwapLockTimeoutMs})})
+                            .status());
     CLV_RETURN_IF_ERROR(c.Command("SAVEPOINT clv_swap"));
     for (int attempt = 1;; ++attempt) {
       Status s = SwapPartitions();
