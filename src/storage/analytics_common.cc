@@ -64,6 +64,47 @@ std::string FitColumnsWithoutReport() {
   return std::string(kAll.substr(0, kAll.size() - kLast.size()));
 }
 
+std::string Cat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view p : parts) out += p;
+  return out;
+}
+
+const std::string& JobSelect() {
+  static const std::string s = Cat({"SELECT ", kJobColumns, " FROM jobs "});
+  return s;
+}
+
+const std::string& FitSelect() {
+  static const std::string s = Cat({"SELECT tenant_id, id, ", kFitColumns, " FROM model_fits "});
+  return s;
+}
+
+const std::string& ScoreSelect() {
+  static const std::string s =
+      Cat({"SELECT ", kScoreColumns, ", ", kScoreCustomerColumns,
+           " FROM customer_scores s JOIN customers c ON c.tenant_id = s.tenant_id "
+           "AND c.id = s.customer_id "});
+  return s;
+}
+
+const std::string& ScoreUpsertAssignments() {
+  static const std::string s = [] {
+    std::string out;
+    std::string_view cols = kScoreColumns;
+    while (!cols.empty()) {
+      const std::size_t comma = cols.find(',');
+      std::string_view col = cols.substr(0, comma);
+      cols = comma == std::string_view::npos ? std::string_view() : cols.substr(comma + 1);
+      while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
+      if (col == "customer_id") continue;  // the conflict key
+      out += Cat({out.empty() ? "" : ", ", col, " = excluded.", col});
+    }
+    return out;
+  }();
+  return s;
+}
+
 const char* ScoreSortColumn(ScoreSort sort) {
   switch (sort) {
     case ScoreSort::kPredictedClv: return "predicted_clv_minor";

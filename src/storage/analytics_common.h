@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <span>
@@ -188,6 +189,24 @@ inline constexpr const char* kFitColumns =
 // kFitColumns without its last column (report), for reads that select a replacement in its
 // place (the fit summary's chosen report members, the customer detail's '{}').
 std::string FitColumnsWithoutReport();
+
+// Concatenation, for statements built once.
+std::string Cat(std::initializer_list<std::string_view> parts);
+
+// The SELECT prefixes both backends read jobs, fits and scores with, each ending in a space for
+// the WHERE that follows. Built once: the strings stay put for the program's life, as SQLite's
+// statement cache (keyed by the SQL text's address) requires of a statement built from them.
+//   JobSelect:   kJobColumns FROM jobs                        (ReadJob)
+//   FitSelect:   tenant_id, id, kFitColumns FROM model_fits   (ReadFit)
+//   ScoreSelect: kScoreColumns, kScoreCustomerColumns FROM customer_scores s JOIN customers c
+//                (ReadScore(row, 0), ReadScoreCustomer(row, kScoreColumnCount))
+const std::string& JobSelect();
+const std::string& FitSelect();
+const std::string& ScoreSelect();
+
+// "frequency = excluded.frequency, ..." for every column of kScoreColumns but customer_id: the
+// SET list of a score upsert ON CONFLICT (tenant_id, customer_id) DO UPDATE. Built once.
+const std::string& ScoreUpsertAssignments();
 
 // Row additionally provides Bool(col). Columns: tenant_id, id, then kFitColumns.
 template <typename Row>

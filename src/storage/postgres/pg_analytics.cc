@@ -17,9 +17,13 @@
 namespace clv::storage::postgres {
 namespace {
 
+using internal::Cat;
 using internal::DecodeDescendingCursor;
 using internal::EncodeCursor;
+using internal::FitSelect;
+using internal::JobSelect;
 using internal::ResolveLimit;
+using internal::ScoreSelect;
 
 // Serialises, per tenant, the statements that replace or upsert scores (fit commits and
 // incremental rescoring), and makes "highest fit id = last committed fit" hold: the fit's id is
@@ -39,12 +43,6 @@ Status EnsureScoreStage(PgConn& c) {
   return Status::Ok();
 }
 
-std::string Cat(std::initializer_list<std::string_view> parts) {
-  std::string out;
-  for (std::string_view p : parts) out += p;
-  return out;
-}
-
 // Shortest round-trip text of a double; NaN is SQL NULL.
 Param PD(double v) {
   if (std::isnan(v)) return std::nullopt;
@@ -55,23 +53,6 @@ Param PD(double v) {
 }
 
 using Row = PgRow;
-
-const std::string& JobSelect() {
-  static const std::string s = Cat({"SELECT ", internal::kJobColumns, " FROM jobs "});
-  return s;
-}
-const std::string& FitSelect() {
-  static const std::string s =
-      Cat({"SELECT tenant_id, id, ", internal::kFitColumns, " FROM model_fits "});
-  return s;
-}
-const std::string& ScoreSelect() {
-  static const std::string s =
-      Cat({"SELECT ", internal::kScoreColumns, ", ", internal::kScoreCustomerColumns,
-           " FROM customer_scores s JOIN customers c ON c.tenant_id = s.tenant_id "
-           "AND c.id = s.customer_id "});
-  return s;
-}
 
 // COPY text format of one field.
 void AppendField(std::string& out, std::string_view v) {
@@ -630,23 +611,11 @@ Status PgAnalyticsStore::UpsertCustomerScores(TenantId tenant,
     CLV_RETURN_IF_ERROR(c->Exec(kTenantScoreLock, tenant_only).status());
     CLV_RETURN_IF_ERROR(CheckStagedCustomers(*c, tenant));
     static const std::string upsert = [] {
-      std::string sql = Cat({"INSERT INTO customer_scores (tenant_id, ", internal::kScoreColumns,
-                             ") SELECT $1, ", internal::kScoreColumns,
-                             " FROM clv_score_stage "
-                             "ON CONFLICT (tenant_id, customer_id) DO UPDATE SET "});
-      std::string_view cols = internal::kScoreColumns;
-      bool first = true;
-      while (!cols.empty()) {
-        std::size_t comma = cols.find(',');
-        std::string_view col = cols.substr(0, comma);
-        cols = comma == std::string_view::npos ? std::string_view() : cols.substr(comma + 1);
-        while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
-        if (col == "customer_id") continue;
-        if (!first) sql += ", ";
-        first = false;
-        sql += Cat({col, " = excluded.", col});
-      }
-      return sql;
+      return Cat({"INSERT INTO customer_scores (tenant_id, ", internal::kScoreColumns,
+                  ") SELECT $1, ", internal::kScoreColumns,
+                  " FROM clv_score_stage "
+                  "ON CONFLICT (tenant_id, customer_id) DO UPDATE SET ",
+                  internal::ScoreUpsertAssignments()});
     }();
     return c->Exec(upsert.c_str(), tenant_only).status();
   }();

@@ -12,37 +12,18 @@
 namespace clv::storage::sqlite {
 namespace {
 
+using internal::Cat;
 using internal::DecodeDescendingCursor;
 using internal::EncodeCursor;
+using internal::FitSelect;
+using internal::JobSelect;
 using internal::ResolveLimit;
+using internal::ScoreSelect;
 
 using Row = SqliteRow;
 
 // Statements are built once (function-local statics): Db caches prepared statements by the
 // SQL text's address, which must stay put.
-std::string Cat(std::initializer_list<std::string_view> parts) {
-  std::string out;
-  for (std::string_view p : parts) out += p;
-  return out;
-}
-
-const std::string& JobSelect() {
-  static const std::string s = Cat({"SELECT ", internal::kJobColumns, " FROM jobs "});
-  return s;
-}
-const std::string& FitSelect() {
-  static const std::string s =
-      Cat({"SELECT tenant_id, id, ", internal::kFitColumns, " FROM model_fits "});
-  return s;
-}
-// Score columns then customer columns, for ReadScore(q, 0) and ReadScoreCustomer(q, 28).
-const std::string& ScoreSelect() {
-  static const std::string s =
-      Cat({"SELECT ", internal::kScoreColumns, ", ", internal::kScoreCustomerColumns,
-           " FROM customer_scores s JOIN customers c ON c.tenant_id = s.tenant_id "
-           "AND c.id = s.customer_id "});
-  return s;
-}
 
 // ?1 tenant, ?2..?29 the score columns (kScoreColumns order). The EXISTS guard makes an unknown
 // customer insert nothing (sqlite3_changes() == 0), which the writers report as NotFound.
@@ -53,19 +34,8 @@ const std::string& InsertScoreSql(bool upsert) {
     for (int i = 0; i < internal::kScoreColumnCount; ++i) sql += ", ?" + std::to_string(i + 2);
     sql += " WHERE EXISTS (SELECT 1 FROM customers WHERE tenant_id = ?1 AND id = ?2)";
     if (up) {
-      sql += " ON CONFLICT (tenant_id, customer_id) DO UPDATE SET ";
-      std::string_view cols = internal::kScoreColumns;
-      bool first = true;
-      while (!cols.empty()) {
-        std::size_t comma = cols.find(',');
-        std::string_view col = cols.substr(0, comma);
-        cols = comma == std::string_view::npos ? std::string_view() : cols.substr(comma + 1);
-        while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
-        if (col == "customer_id") continue;
-        if (!first) sql += ", ";
-        first = false;
-        sql += Cat({col, " = excluded.", col});
-      }
+      sql += Cat({" ON CONFLICT (tenant_id, customer_id) DO UPDATE SET ",
+                  internal::ScoreUpsertAssignments()});
     }
     return sql;
   };
