@@ -17,19 +17,16 @@
 #include "engine/analytics/clv.h"
 #include "engine/analytics/histories.h"
 #include "engine/models/purchase_model.h"
+#include "service/score_math.h"
 
 namespace clv::service {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
+using internal::kLogStep;
+using internal::LogCovariance;
 
 constexpr std::array<std::string_view, 3> kModelOrder = {"bgnbd", "mbgnbd", "pnbd"};
-// Φ⁻¹(0.9): the half-width of a central 80% normal interval.
-constexpr double kZ80 = 1.2815515655446004;
-// Forward-difference step on log-parameters for the CLV gradient. CLV is smooth in the
-// parameters and computed to ~1e-15 relative, so 1e-5 leaves ~1e-5 relative error in the
-// gradient — far below what an interval needs.
-constexpr double kLogStep = 1e-5;
 constexpr double kDaysPerForecastMonth = 30.4375;
 
 // std::async on a new thread; when no thread can be started (resource exhaustion), the work
@@ -114,29 +111,6 @@ void DaysToPeriods(engine::RfmData& data, const CalculationOptions& o) {
   const double days = engine::DaysPerPeriod(o.period);
   for (double& v : data.recency) v /= days;
   for (double& v : data.age) v /= days;
-}
-
-// Covariance of log-parameters from the natural-scale covariance (delta method:
-// cov(log p_i, log p_j) = cov(p_i, p_j) / (p_i p_j)). Empty when not available.
-std::vector<double> LogCovariance(const engine::MleResult& mle) {
-  const std::size_t k = mle.params.size();
-  if (mle.covariance.size() != k * k) return {};
-  std::vector<double> out(k * k);
-  for (std::size_t i = 0; i < k; ++i) {
-    for (std::size_t j = 0; j < k; ++j) {
-      out[i * k + j] = mle.covariance[i * k + j] / (mle.params[i] * mle.params[j]);
-      if (!std::isfinite(out[i * k + j])) return {};
-    }
-  }
-  return out;
-}
-
-// g' Σ g for a k-vector g and row-major k×k Σ.
-double Quadratic(const double* g, const std::vector<double>& cov, std::size_t k) {
-  double s = 0;
-  for (std::size_t i = 0; i < k; ++i)
-    for (std::size_t j = 0; j < k; ++j) s += g[i] * cov[i * k + j] * g[j];
-  return s;
 }
 
 }  // namespace
@@ -521,48 +495,23 @@ Result<CalculationResult> RunCalculation(const CalculationInput& input,
     const auto c = static_cast<std::size_t>(ci);
     const auto g = static_cast<std::size_t>(index.rows.group_of_row[c]);
     const double x = res.summary.frequency[c], m = res.summary.monetary[c];
-    double spend = 0;
-    std::array<double, 3> spend_gradient = {0, 0, 0};  // d spend / d log(p, q, γ)
-    if (gg_usable) {
-      spend = engine::GammaGammaExpectedSpend(gg, x, m);
-      // spend = p (γ + x m) / (p x + q − 1), differentiated w.r.t. log p, log q, log γ.
-      const double denom = gg.p * x + gg.q - 1;
-      spend_gradient = {spend * (1 - gg.p * x / denom), -spend * gg.q / denom,
-                        spend * gg.gamma / (gg.gamma + x * m)};
-    } else {
-      spend = static_cast<double>(revenue[c]) / static_cast<double>(s.orders[c]);
-    }
+    const internal::SpendEstimate spend =
+        internal::ExpectedSpend(gg_usable ? &gg : nullptr, x, m, revenue[c], s.orders[c]);
     const double d = g_discounted[g];
-    const double clv = spend * d;
-    s.expected_spend_minor[c] = spend;
+    const double clv = spend.spend * d;
+    s.expected_spend_minor[c] = spend.spend;
     s.predicted_clv_minor[c] = clv;
-    if (has_interval && clv > 0) {
-      // Var(spend · D) ≈ spend² Var(D) + D² Var(spend), the fits being independent.
-      double var = spend * spend * Quadratic(&g_gradient[g * kp], purchase_cov, kp);
-      if (gg_usable) var += d * d * Quadratic(spend_gradient.data(), spend_cov, 3);
-      const double rel = kZ80 * std::sqrt(std::max(var, 0.0)) / clv;
-      s.clv_lower_minor[c] = clv * std::exp(-rel);
-      s.clv_upper_minor[c] = clv * std::exp(rel);
-    } else {
-      s.clv_lower_minor[c] = has_interval ? 0.0 : std::nan("");
-      s.clv_upper_minor[c] = has_interval ? 0.0 : std::nan("");
-    }
+    const internal::ClvBounds bounds =
+        internal::ClvInterval80(has_interval, clv, d, &g_gradient[g * kp], purchase_cov, kp, spend,
+                                gg_usable ? &spend_cov : nullptr);
+    s.clv_lower_minor[c] = bounds.lower;
+    s.clv_upper_minor[c] = bounds.upper;
     const std::array<double, 4>& e = g_expected[g];
     s.expected_purchases_30d[c] = e[0];
     s.expected_purchases_90d[c] = e[1];
     s.expected_purchases_365d[c] = e[2];
     s.expected_purchases_horizon[c] = e[3];
-    // Linear interpolation of E[purchases](t) through (0, 0), (30, e30), (90, e90), (365, e365).
-    std::int64_t next = -1;
-    const std::array<double, 4> t = {0, 30, 90, 365};
-    const std::array<double, 4> v = {0, e[0], e[1], e[2]};
-    for (std::size_t k = 1; k < 4 && next < 0; ++k) {
-      if (v[k] >= 1) {
-        const double f = (1 - v[k - 1]) / (v[k] - v[k - 1]);
-        next = input.as_of_day + static_cast<std::int64_t>(std::ceil(t[k - 1] + f * (t[k] - t[k - 1])));
-      }
-    }
-    s.expected_next_order_day[c] = next;
+    s.expected_next_order_day[c] = internal::ExpectedNextOrderDay(input.as_of_day, e);
   }
   for (double v : s.predicted_clv_minor) res.predicted_clv_total_minor += v;
 

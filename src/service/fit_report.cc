@@ -12,6 +12,7 @@
 #include "core/time.h"
 #include "engine/analytics/backtest.h"
 #include "engine/analytics/segments.h"
+#include "service/score_math.h"
 
 namespace clv::service {
 namespace json = boost::json;
@@ -154,19 +155,6 @@ json::object SpecJson(const ScoringSpec& s) {
   return o;
 }
 
-std::vector<double> LogCov(const engine::MleResult& mle) {  // as calculation.cc LogCovariance
-  const std::size_t k = mle.params.size();
-  if (mle.covariance.size() != k * k) return {};
-  std::vector<double> out(k * k);
-  for (std::size_t i = 0; i < k; ++i) {
-    for (std::size_t j = 0; j < k; ++j) {
-      out[i * k + j] = mle.covariance[i * k + j] / (mle.params[i] * mle.params[j]);
-      if (!std::isfinite(out[i * k + j])) return {};
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 ScoringSpec ScoringSpecOf(const CalculationResult& r, const CalculationOptions& options) {
@@ -182,9 +170,9 @@ ScoringSpec ScoringSpecOf(const CalculationResult& r, const CalculationOptions& 
   s.spend_model = r.spend_model;
   if (r.spend_model == "gamma_gamma" && r.gamma_gamma) {
     s.gamma_gamma = r.gamma_gamma->params;
-    s.spend_log_cov = LogCov(r.gamma_gamma->mle);
+    s.spend_log_cov = internal::LogCovariance(r.gamma_gamma->mle);
   }
-  s.purchase_log_cov = LogCov(chosen.full.mle);
+  s.purchase_log_cov = internal::LogCovariance(chosen.full.mle);
   s.clv.months = options.clv_months;
   s.clv.discount_rate_monthly = options.discount_rate_monthly;
   s.clv.margin = options.margin;

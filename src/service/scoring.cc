@@ -10,20 +10,13 @@
 #include "engine/analytics/segments.h"
 #include "engine/data/transactions.h"
 #include "engine/models/purchase_model.h"
+#include "service/score_math.h"
 
 namespace clv::service {
 namespace {
 
-// The calculation's constants (service/calculation.cc): the same numbers give the same scores.
-constexpr double kZ80 = 1.2815515655446004;
-constexpr double kLogStep = 1e-5;
-
-double Quadratic(const double* g, const std::vector<double>& cov, std::size_t k) {
-  double s = 0;
-  for (std::size_t i = 0; i < k; ++i)
-    for (std::size_t j = 0; j < k; ++j) s += g[i] * cov[i * k + j] * g[j];
-  return s;
-}
+// The calculation's numbers (service/score_math.h): the same numbers give the same scores.
+using internal::kLogStep;
 
 int ThresholdScore(std::int64_t value, const std::vector<std::int64_t>& at_least) {
   int score = 1;
@@ -112,44 +105,22 @@ Result<std::vector<storage::CustomerScore>> ScoreWithSpec(const ScoringSpec& spe
     }
     std::array<double, 4> e{};
     for (std::size_t h = 0; h < horizons.size(); ++h) e[h] = model.ExpectedPurchases(horizons[h], x, t_x, T);
-    double spend = 0;
-    std::array<double, 3> spend_gradient = {0, 0, 0};
-    if (gg_usable) {
-      spend = engine::GammaGammaExpectedSpend(gg, x, m);
-      const double denom = gg.p * x + gg.q - 1;
-      spend_gradient = {spend * (1 - gg.p * x / denom), -spend * gg.q / denom,
-                        spend * gg.gamma / (gg.gamma + x * m)};
-    } else {
-      spend = static_cast<double>(revenue[c]) / static_cast<double>(orders[c]);
-    }
-    const double clv = spend * d;
-    s.expected_spend_minor = spend;
+    const internal::SpendEstimate spend =
+        internal::ExpectedSpend(gg_usable ? &gg : nullptr, x, m, revenue[c], orders[c]);
+    const double clv = spend.spend * d;
+    s.expected_spend_minor = spend.spend;
     s.predicted_clv_minor = clv;
     predicted[c] = clv;
-    if (has_interval && clv > 0) {
-      double var = spend * spend * Quadratic(gradient.data(), spec.purchase_log_cov, kp);
-      if (gg_usable) var += d * d * Quadratic(spend_gradient.data(), spec.spend_log_cov, 3);
-      const double rel = kZ80 * std::sqrt(std::max(var, 0.0)) / clv;
-      s.clv_lower_minor = clv * std::exp(-rel);
-      s.clv_upper_minor = clv * std::exp(rel);
-    } else {
-      s.clv_lower_minor = has_interval ? 0.0 : std::nan("");
-      s.clv_upper_minor = has_interval ? 0.0 : std::nan("");
-    }
+    const internal::ClvBounds bounds =
+        internal::ClvInterval80(has_interval, clv, d, gradient.data(), spec.purchase_log_cov, kp,
+                                spend, gg_usable ? &spec.spend_log_cov : nullptr);
+    s.clv_lower_minor = bounds.lower;
+    s.clv_upper_minor = bounds.upper;
     s.expected_purchases_30d = e[0];
     s.expected_purchases_90d = e[1];
     s.expected_purchases_365d = e[2];
     s.expected_purchases_horizon = e[3];
-    std::int64_t next = -1;
-    const std::array<double, 4> t = {0, 30, 90, 365};
-    const std::array<double, 4> v = {0, e[0], e[1], e[2]};
-    for (std::size_t k = 1; k < 4 && next < 0; ++k) {
-      if (v[k] >= 1) {
-        const double f = (1 - v[k - 1]) / (v[k] - v[k - 1]);
-        next = input.as_of_day + static_cast<std::int64_t>(std::ceil(t[k - 1] + f * (t[k] - t[k - 1])));
-      }
-    }
-    s.expected_next_order_day = next;
+    s.expected_next_order_day = internal::ExpectedNextOrderDay(input.as_of_day, e);
 
     // RFM against the fit's population (recency thresholds are "at most that many days").
     int r = 1;
