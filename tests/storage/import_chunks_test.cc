@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <tuple>
@@ -140,6 +141,66 @@ TEST_P(ImportChunksTest, KnownOrdersInsideChunksGiveTheRowByRowOutcome) {
   EXPECT_EQ(Aggregates(upserted), expected);
   EXPECT_EQ(StoredOrders(imported), StoredOrders(reference));
   EXPECT_EQ(StoredOrders(upserted), StoredOrders(reference));
+}
+
+// A re-import mostly in the stored order (the SQLite writer then reads the known orders with
+// one range scan per chunk, predicting they follow the last known one) with the prediction
+// broken in every way: a changed order, an order moved to another customer, a reversed
+// chunk, a new order among known ones. Importer and UpsertOrders give the counts and the
+// stored state of one clean write of the final orders.
+TEST_P(ImportChunksTest, ReImportsInAndOutOfStoredOrderGiveTheRowByRowOutcome) {
+  const TenantId reference = NewTenant("ref@example.com");
+  const TenantId imported = NewTenant("imp@example.com");
+  const TenantId upserted = NewTenant("up@example.com");
+  std::vector<OrderInput> again = Orders(0, 400);
+  again[100].total_minor += 5;              // updated in place
+  again[300].customer_external_id = "c5";   // moved from c1 to c5
+  std::reverse(again.begin() + 200, again.begin() + 264);
+  again.insert(again.begin() + 150, MakeOrder(1000));  // new, customer c11
+
+  auto ref = Import(reference, again);
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  EXPECT_EQ(ref->created, 401);
+
+  ASSERT_TRUE(Import(imported, Orders(0, 400)).ok());
+  auto second = Import(imported, again, 150);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->created, 1);
+  EXPECT_EQ(second->updated, 2);
+  EXPECT_EQ(second->unchanged, 398);
+  // c5 (moved in), c1 (moved out), c100's customer c8 (100 % 23), c11 (new order).
+  EXPECT_EQ(second->affected_customers.size(), 4u);
+
+  ASSERT_TRUE(store_->UpsertOrders(upserted, Orders(0, 400), kT0 + 1).ok());
+  auto up = store_->UpsertOrders(upserted, again, kT0 + 1);
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  EXPECT_EQ(up->created, 1);
+  EXPECT_EQ(up->updated, 2);
+  EXPECT_EQ(up->unchanged, 398);
+
+  const auto expected = Aggregates(reference);
+  EXPECT_EQ(Aggregates(imported), expected);
+  EXPECT_EQ(Aggregates(upserted), expected);
+  EXPECT_EQ(StoredOrders(imported), StoredOrders(reference));
+  EXPECT_EQ(StoredOrders(upserted), StoredOrders(reference));
+}
+
+// A duplicate among known orders of a re-import (two batches apart): reported naming both
+// items, and the stored state is left as it was.
+TEST_P(ImportChunksTest, DuplicateKnownOrdersInAReImportAreReportedExactly) {
+  const TenantId tenant = NewTenant("a@example.com");
+  ASSERT_TRUE(Import(tenant, Orders(0, 300)).ok());
+  const auto before = Aggregates(tenant);
+  std::vector<OrderInput> again = Orders(0, 300);
+  again[10].total_minor += 1;     // an update that must be rolled back
+  again[250] = MakeOrder(170);
+  auto r = Import(tenant, again, 100);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("orders[170] and orders[250]"));
+  EXPECT_EQ(store_->CountOrders(tenant).value(), 300);
+  EXPECT_EQ(Aggregates(tenant), before);
+  EXPECT_EQ(std::get<1>(StoredOrders(tenant).at("o10")), 110);
 }
 
 // A refund whose target sits in the same chunk, not yet written when the refund arrives, and

@@ -135,6 +135,11 @@ constexpr const char* kListOrdersByCustomer =
 constexpr const char* kFindOrder =
     "SELECT id, customer_id, placed_at, currency, total_minor, status, refund_of_order_id, kind "
     "FROM orders WHERE tenant_id = ?1 AND source = ?2 AND external_id = ?3";
+// The stored orders from id ?2 on, in id order, with the columns of kFindOrder and then the
+// order's key: the look-up-first mode's prediction (OrderWriter::FlushKnown).
+constexpr const char* kScanOrdersFrom =
+    "SELECT id, customer_id, placed_at, currency, total_minor, status, refund_of_order_id, kind, "
+    "source, external_id FROM orders WHERE tenant_id = ?1 AND id >= ?2 ORDER BY id LIMIT ?3";
 constexpr const char* kFindRefundTarget =
     "SELECT id FROM orders WHERE tenant_id = ?1 AND source = ?2 AND external_id = ?3 "
     "AND kind = 'order'";
@@ -152,6 +157,8 @@ constexpr const char* kApplyCustomerDelta =
     "last_order_at = max(coalesce(last_order_at, ?5), coalesce(?5, last_order_at)), "
     "email = CASE WHEN ?6 <> '' THEN ?6 ELSE email END "
     "WHERE tenant_id = ?1 AND id = ?2";
+constexpr const char* kSetCustomerEmail =
+    "UPDATE customers SET email = ?3 WHERE tenant_id = ?1 AND id = ?2 AND email <> ?3";
 // A customer created by an import, written once with its final aggregates (Flush).
 constexpr const char* kInsertCustomerWithAggregates =
     "INSERT INTO customers (tenant_id, id, source, external_id, email, first_order_at, "
@@ -431,9 +438,9 @@ class OrderWriter {
     return Status::Ok();
   }
 
-  // Writes one order. In insert-first mode (below) orders are buffered and inserted
-  // kInsertChunk at a time, so an order's effects (and its errors) may show only at a later
-  // Write or at FlushOrders/Flush; `o` must stay alive and unchanged until then.
+  // Writes one order. Orders are buffered and written kInsertChunk at a time (below), so an
+  // order's effects (and its errors) may show only at a later Write or at FlushOrders/Flush;
+  // `o` must stay alive and unchanged until then.
   Status Write(const OrderInput& o, std::int64_t index) {
     std::optional<std::int64_t> refund_target;
     if (!o.refund_of.empty()) {
@@ -451,22 +458,27 @@ class OrderWriter {
     }
     CLV_ASSIGN_OR_RETURN(std::int64_t customer, ResolveCustomer(o));
     if (!o.email.empty()) Pending(customer).email = internal::LowerAscii(o.email);
-    if (!last_was_known_) {
-      // Insert-first mode: the order is most likely new. Nothing written before the chunk's
-      // INSERT depends on it (refund lookups flush first, above; customers do not read orders).
-      buffered_.push_back({&o, index, customer, refund_target});
-      return buffered_.size() == kInsertChunk ? FlushOrders() : Status::Ok();
-    }
-    CLV_RETURN_IF_ERROR(FlushOrders());  // empty: only a flush turns look-up-first mode on
-    return WriteOne(o, index, customer, refund_target);
+    // Insert-first mode (the order is most likely new) or look-up-first mode (most likely
+    // known), after the previous order; only a flush changes the mode, so a buffer holds one
+    // mode's orders. Nothing written before the chunk is written depends on its orders (refund
+    // lookups flush first, above; customers do not read orders).
+    if (buffered_.empty()) buffer_known_ = last_was_known_;
+    buffered_.push_back({&o, index, customer, refund_target});
+    return buffered_.size() == kInsertChunk ? FlushOrders() : Status::Ok();
   }
 
-  // Writes the buffered orders: one multi-row INSERT for a full chunk when every row is new
-  // (the common case of a fresh import); otherwise (a partial chunk, or any row already
-  // present or refused) row by row through WriteOne, which gives the exact outcome and error
-  // of each row as if it had never been buffered.
+  // Writes the buffered orders. Look-up-first orders: FlushKnown. Insert-first orders: one
+  // multi-row INSERT for a full chunk when every row is new (the common case of a fresh
+  // import); otherwise (a partial chunk, or any row already present or refused) row by row
+  // through WriteOne, which gives the exact outcome and error of each row as if it had never
+  // been buffered.
   Status FlushOrders() {
     if (buffered_.empty()) return Status::Ok();
+    if (buffer_known_) {
+      Status s = FlushKnown();
+      buffered_.clear();
+      return s;
+    }
     bool inserted = false;
     Status s;
     if (buffered_.size() == kInsertChunk) {
@@ -486,6 +498,61 @@ class OrderWriter {
   }
 
  private:
+  // An order as stored, as far as WriteOne compares it with an incoming one.
+  struct StoredOrder {
+    std::int64_t id = 0;
+    std::int64_t customer = 0;
+    UnixMicros placed_at = 0;
+    std::string currency;
+    std::int64_t total_minor = 0;
+    std::string status;
+    std::optional<std::int64_t> refund_of;
+    std::string kind;
+  };
+  // Reads the columns of kFindOrder (and the first eight of kScanOrdersFrom).
+  static void ReadStored(const Query& q, StoredOrder& s) {
+    s.id = q.Int(0);
+    s.customer = q.Int(1);
+    s.placed_at = q.Int(2);
+    s.currency.assign(q.TextView(3));
+    s.total_minor = q.Int(4);
+    s.status.assign(q.TextView(5));
+    s.refund_of = q.IsNull(6) ? std::optional<std::int64_t>() : q.Int(6);
+    s.kind.assign(q.TextView(7));
+  }
+
+  // Writes the buffered orders of look-up-first mode. One lookup per order (an index seek for
+  // the key, another for the row) was the whole cost of a re-import; instead this predicts
+  // that the buffered orders are the stored orders that follow the last known one, in id order
+  // (a re-import of the same file, or of an export that overlaps the last one: ids follow
+  // the order in which orders were first written), and reads them with one range scan of the
+  // primary key. The longest prefix of the buffer that matches the rows read, key for key, is
+  // written from them; the rest, from the first mismatch on, row by row with its own lookup.
+  // The rows are read before any of the chunk is written, and writing an order changes only
+  // its own row (and customers): a row read can be out of date only when an earlier order of
+  // the chunk has the same key, which is a duplicate, reported as row-by-row writing does.
+  Status FlushKnown() {
+    std::size_t matched = 0;
+    {
+      Query q(db_, kScanOrdersFrom);
+      q.Bind(1, tenant_).Bind(2, next_known_id_);
+      q.Bind(3, static_cast<std::int64_t>(buffered_.size()));
+      while (matched < buffered_.size()) {
+        CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+        const OrderInput& o = *buffered_[matched].order;
+        if (!row || q.TextView(8) != o.source || q.TextView(9) != o.external_id) break;
+        ReadStored(q, stored_[matched]);
+        ++matched;
+      }
+    }
+    for (std::size_t i = 0; i < buffered_.size(); ++i) {
+      const BufferedOrder& b = buffered_[i];
+      CLV_RETURN_IF_ERROR(WriteOne(*b.order, b.index, b.customer, b.refund_target,
+                                   i < matched ? &stored_[i] : nullptr));
+    }
+    return Status::Ok();
+  }
+
   struct BufferedOrder {
     const OrderInput* order;
     std::int64_t index;
@@ -549,9 +616,14 @@ class OrderWriter {
     ++result_.created;
   }
 
-  // Writes one order whose refund target and customer are resolved.
+  // Writes one order whose refund target and customer are resolved; `known`: its stored row,
+  // already read (FlushKnown), or null to find out here.
   Status WriteOne(const OrderInput& o, std::int64_t index, std::int64_t customer,
-                  std::optional<std::int64_t> refund_target) {
+                  std::optional<std::int64_t> refund_target, const StoredOrder* known = nullptr) {
+    if (known) {
+      last_was_known_ = true;
+      return WriteKnown(o, index, customer, refund_target, *known);
+    }
     const std::string_view kind = internal::KindOf(o);
     const std::string_view status = OrderStatusName(o.status);
 
@@ -584,22 +656,30 @@ class OrderWriter {
       NoteInserted(o, index, customer);
       return Status::Ok();
     }
+    ReadStored(find, found_);
+    return WriteKnown(o, index, customer, refund_target, found_);
+  }
 
-    const std::int64_t id = find.Int(0);
-    const std::int64_t old_customer = find.Int(1);
+  // Writes one order whose stored row is `stored`: nothing when unchanged, else an update and
+  // the exact aggregates of its old and new customers.
+  Status WriteKnown(const OrderInput& o, std::int64_t index, std::int64_t customer,
+                    std::optional<std::int64_t> refund_target, const StoredOrder& stored) {
+    const std::string_view kind = internal::KindOf(o);
+    const std::string_view status = OrderStatusName(o.status);
+    const std::int64_t id = stored.id;
+    const std::int64_t old_customer = stored.customer;
     // A second occurrence of the same order within this write.
     if (id >= first_new_order_id_) {
       return internal::DuplicateError(
           CreatedIndex(id - first_new_order_id_), index, o);
     }
     if (bulk_) CLV_RETURN_IF_ERROR(MarkSeen(o, id, index));
+    next_known_id_ = id + 1;
 
-    const bool same = old_customer == customer && find.Int(2) == o.placed_at_us &&
-                      find.TextView(3) == o.currency && find.Int(4) == o.total_minor &&
-                      find.TextView(5) == status &&
-                      (find.IsNull(6) ? std::optional<std::int64_t>() : find.Int(6)) ==
-                          refund_target &&
-                      find.TextView(7) == kind;
+    const bool same = old_customer == customer && stored.placed_at == o.placed_at_us &&
+                      stored.currency == o.currency && stored.total_minor == o.total_minor &&
+                      stored.status == status && stored.refund_of == refund_target &&
+                      stored.kind == kind;
     if (same) {
       ++result_.unchanged;
       return Status::Ok();
@@ -634,6 +714,14 @@ class OrderWriter {
     for (std::int64_t id : order) {
       const PendingCustomer& p = pending_.find(id)->second;
       if (p.count == 0 && p.email.empty()) continue;
+      if (p.count == 0) {
+        // Only the email: a re-import sees every customer's email again, mostly unchanged,
+        // and the condition spares the row's rewrite then.
+        Query q(db_, kSetCustomerEmail);
+        q.Bind(1, tenant_).Bind(2, id).Bind(3, std::string_view(p.email));
+        CLV_RETURN_IF_ERROR(q.Run());
+        continue;
+      }
       Query q(db_, kApplyCustomerDelta);
       q.Bind(1, tenant_).Bind(2, id).Bind(3, p.count);
       if (p.count > 0) q.Bind(4, p.first).Bind(5, p.last);
@@ -875,8 +963,14 @@ class OrderWriter {
   std::int64_t initial_next_customer_id_ = 0;  // the first id this write assigns
   std::unordered_set<std::int64_t> affected_;
   std::unordered_map<std::int64_t, std::unique_ptr<std::int64_t[]>> seen_pages_;
-  // Orders of insert-first mode not inserted yet (at most kInsertChunk; FlushOrders).
+  // Orders not written yet, all of one mode (at most kInsertChunk; FlushOrders).
   std::vector<BufferedOrder> buffered_;
+  bool buffer_known_ = false;  // buffered_ holds look-up-first orders (FlushKnown)
+  // Look-up-first mode: the id predicted for the next known order (the last one's + 1), and
+  // the rows FlushKnown read, one per buffered order (reused: their strings keep capacity).
+  std::int64_t next_known_id_ = 0;
+  std::vector<StoredOrder> stored_ = std::vector<StoredOrder>(kInsertChunk);
+  StoredOrder found_;  // WriteOne's scratch
   UpsertResult result_;
 };
 
