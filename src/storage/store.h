@@ -146,7 +146,10 @@ struct AnalysisRow {
 // SQLite: the import holds the database's write lock from BeginImport to Commit/Abort, so other
 // writes wait (up to the busy timeout, then Unavailable) meanwhile; reads of a file database go
 // on (WAL), reads of an in-memory database wait too. PostgreSQL: rows go to a temporary staging
-// table by COPY and are merged at Commit, under the tenant's order-write lock.
+// table by COPY and are merged at Commit, under the tenant's order-write lock — except a
+// tenant's first import (no customer yet), which takes that lock in BeginImport, holds it to
+// Commit/Abort (the tenant's other order writes wait meanwhile) and COPYs rows straight into
+// the tables; it keeps 8–16 bytes per row plus a record per customer and per refund in memory.
 class OrderImporter {
  public:
   virtual ~OrderImporter() = default;

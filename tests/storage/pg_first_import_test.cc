@@ -1,0 +1,326 @@
+// PostgreSQL: a tenant's first import is written straight into orders and customers by COPY
+// (DirectImport, pg_import.h) instead of staged and merged. These tests hold it to the staged
+// merge: the same rows written by UpsertOrders into another tenant give the same customers and
+// orders, field by field; errors name the same indexes, and nothing of a failed import stays.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <span>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "storage/store.h"
+#include "storage/storage_test_fixtures.h"
+#include "storage/test_database.h"
+
+namespace clv::storage {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr UnixMicros kT0 = 1'700'000'000'000'000;  // 2023-11-14
+constexpr UnixMicros kHour = 3'600'000'000;
+
+OrderInput MakeRow(std::string source, std::string id, std::string customer, UnixMicros at,
+                 std::int64_t total, OrderStatus status = OrderStatus::kPaid,
+                 std::string refund_of = "", std::string email = "") {
+  OrderInput o;
+  o.source = std::move(source);
+  o.external_id = std::move(id);
+  o.customer_external_id = std::move(customer);
+  o.email = std::move(email);
+  o.placed_at_us = at;
+  o.currency = "EUR";
+  o.total_minor = total;
+  o.status = status;
+  o.refund_of = std::move(refund_of);
+  return o;
+}
+
+// 3,000 rows over two sources and 130 customers per source: every 7th row carries an email
+// (mixed case, changing over time), every 11th is cancelled, every 13th pending, every 40th a
+// refund of an order 1–300 rows earlier (so in the same or an earlier batch of 700), one
+// customer appears only in a refund, and ids carry the characters COPY's text format escapes.
+std::vector<OrderInput> Rows() {
+  std::vector<OrderInput> out;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string source = i % 3 == 0 ? "pos" : "shop";
+    const std::string id = "o" + std::to_string(i) + (i % 97 == 5 ? "\t\\x\n" : "");
+    const std::string customer = "c" + std::to_string(i % 130) + (i % 130 == 7 ? "\r" : "");
+    OrderStatus status = OrderStatus::kPaid;
+    if (i % 11 == 0) status = OrderStatus::kCancelled;
+    if (i % 13 == 0) status = OrderStatus::kPending;
+    std::string email;
+    if (i % 7 == 0) email = (i % 2 ? "Mail" : "mail") + std::to_string(i % 130 + i / 1000) + "@X.io";
+    out.push_back(MakeRow(source, id, customer, kT0 + (i * 7919 % 3000) * kHour, 100 + i % 997,
+                        status, "", email));
+  }
+  for (int i = 40; i < 3000; i += 40) {
+    const int target = i - 1 - (i * 31) % std::min(i, 300);  // an earlier order, either source
+    OrderInput& r = out[static_cast<std::size_t>(i)];
+    if (out[static_cast<std::size_t>(target)].source != r.source) continue;
+    r.refund_of = out[static_cast<std::size_t>(target)].external_id;
+    r.customer_external_id = i == 2000 ? "refund-only" : out[static_cast<std::size_t>(target)].customer_external_id;
+  }
+  return out;
+}
+
+class PgFirstImportTest : public testing::PgStoreTest {
+ protected:
+  void SetUp() override {
+    PgStoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    a_ = store_->CreateTenantWithOwner("A", "a@example.com", "hash", kT0).value().tenant.id;
+    b_ = store_->CreateTenantWithOwner("B", "b@example.com", "hash", kT0).value().tenant.id;
+  }
+
+  Result<UpsertResult> Import(TenantId tenant, std::span<const OrderInput> rows,
+                              std::size_t batch = 700) {
+    CLV_ASSIGN_OR_RETURN(auto importer, store_->BeginImport(tenant, kT0 + 1));
+    for (std::size_t i = 0; i < rows.size(); i += batch)
+      CLV_RETURN_IF_ERROR(importer->Add(rows.subspan(i, std::min(batch, rows.size() - i))));
+    return importer->Commit();
+  }
+
+  // Every item of a List* call, page by page.
+  template <typename T, typename Options, typename List>
+  std::vector<T> All(List list) {
+    std::vector<T> out;
+    Options options;
+    options.limit = kMaxPageLimit;
+    do {
+      Result<Page<T>> page = list(options);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) break;
+      out.insert(out.end(), page->items.begin(), page->items.end());
+      options.cursor = page->next_cursor;
+    } while (!options.cursor.empty());
+    return out;
+  }
+  std::vector<Customer> AllCustomers(TenantId tenant) {
+    return All<Customer, ListCustomersOptions>(
+        [&](const ListCustomersOptions& o) { return store_->ListCustomers(tenant, o); });
+  }
+  std::vector<Order> AllOrders(TenantId tenant) {
+    return All<Order, ListOrdersOptions>(
+        [&](const ListOrdersOptions& o) { return store_->ListOrders(tenant, o); });
+  }
+  long long Count(const char* table, TenantId tenant) {
+    auto r = db_->QueryInt(std::string("SELECT count(*) FROM ") + table +
+                           " WHERE tenant_id = " + std::to_string(tenant.value));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : -1;
+  }
+
+  TenantId a_, b_;
+};
+
+using CustomerFields = std::tuple<std::string, std::string, std::string, UnixMicros, UnixMicros,
+                                  std::int64_t, UnixMicros>;
+std::map<std::pair<std::string, std::string>, CustomerFields> ByKey(const std::vector<Customer>& cs) {
+  std::map<std::pair<std::string, std::string>, CustomerFields> out;
+  for (const Customer& c : cs)
+    out[{c.source, c.external_id}] = {c.source, c.external_id, c.email, c.first_order_at_us,
+                                      c.last_order_at_us, c.order_count, c.created_at_us};
+  return out;
+}
+
+TEST_F(PgFirstImportTest, WritesWhatTheStagedMergeWrites) {
+  const std::vector<OrderInput> rows = Rows();
+  auto direct = Import(a_, rows);
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  auto merged = store_->UpsertOrders(b_, rows, kT0 + 1);  // the staged merge
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(direct->created, 3000);
+  EXPECT_EQ(direct->updated, 0);
+  EXPECT_EQ(direct->unchanged, 0);
+  EXPECT_EQ(merged->created, 3000);
+
+  const std::vector<Customer> ca = AllCustomers(a_), cb = AllCustomers(b_);
+  ASSERT_EQ(ca.size(), 261u);  // 130 per source + "refund-only"
+  EXPECT_EQ(ByKey(ca), ByKey(cb));
+  // Every customer is affected, ascending.
+  ASSERT_EQ(direct->affected_customers.size(), ca.size());
+  for (std::size_t i = 0; i < ca.size(); ++i)
+    EXPECT_EQ(direct->affected_customers[i].value, ca[i].id.value);
+  // Customers are numbered in order of first appearance.
+  EXPECT_EQ(ca[0].external_id, "c0");
+  EXPECT_EQ(ca[0].source, "pos");
+  EXPECT_EQ(ca[1].external_id, "c1");
+
+  const std::vector<Order> oa = AllOrders(a_), ob = AllOrders(b_);
+  ASSERT_EQ(oa.size(), 3000u);
+  ASSERT_EQ(ob.size(), 3000u);
+  // Fields by key.
+  std::map<std::pair<std::string, std::string>, const Order*> merged_by_key;
+  for (const Order& o : ob) merged_by_key[{o.data.source, o.data.external_id}] = &o;
+  // Both paths number the orders in import order, then the refunds in import order.
+  std::vector<const OrderInput*> expected;
+  for (const OrderInput& r : rows)
+    if (r.refund_of.empty()) expected.push_back(&r);
+  for (const OrderInput& r : rows)
+    if (!r.refund_of.empty()) expected.push_back(&r);
+  int refunds = 0;
+  for (std::size_t i = 0; i < oa.size(); ++i) {
+    EXPECT_EQ(oa[i].data.external_id, expected[i]->external_id) << i;
+    EXPECT_EQ(ob[i].data.external_id, expected[i]->external_id) << i;
+    const Order* m = merged_by_key[{oa[i].data.source, oa[i].data.external_id}];
+    ASSERT_NE(m, nullptr) << i;
+    EXPECT_EQ(oa[i].data.customer_external_id, m->data.customer_external_id) << i;
+    EXPECT_EQ(oa[i].data.email, m->data.email) << i;
+    EXPECT_EQ(oa[i].data.placed_at_us, m->data.placed_at_us) << i;
+    EXPECT_EQ(oa[i].data.currency, m->data.currency) << i;
+    EXPECT_EQ(oa[i].data.total_minor, m->data.total_minor) << i;
+    EXPECT_EQ(oa[i].data.status, m->data.status) << i;
+    EXPECT_EQ(oa[i].data.refund_of, m->data.refund_of) << i;
+    EXPECT_EQ(oa[i].data.refund_of, expected[i]->refund_of) << i;
+    EXPECT_EQ(oa[i].created_at_us, kT0 + 1);
+    EXPECT_EQ(oa[i].updated_at_us, kT0 + 1);
+    refunds += !oa[i].data.refund_of.empty();
+  }
+  EXPECT_GT(refunds, 30);
+
+  // The next import of the tenant is an ordinary merge: everything unchanged.
+  auto again = Import(a_, rows, 999);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->unchanged, 3000);
+  EXPECT_EQ(again->created, 0);
+  EXPECT_EQ(ByKey(AllCustomers(a_)), ByKey(cb));
+}
+
+TEST_F(PgFirstImportTest, ErrorsNameTheIndexesAndLeaveNothing) {
+  std::vector<OrderInput> rows;
+  for (int i = 0; i < 10; ++i)
+    rows.push_back(MakeRow("shop", "o" + std::to_string(i), "c" + std::to_string(i % 3),
+                         kT0 + i * kHour, 100));
+  struct Case {
+    std::vector<OrderInput> rows;
+    std::string message;
+  };
+  std::vector<Case> cases;
+  {  // a duplicate in a later batch: the first index comes from the database
+    Case c{rows, "orders[2] and orders[7] have the same source and id ('shop', 'o2')"};
+    c.rows[7].external_id = "o2";
+    cases.push_back(c);
+  }
+  {  // the earlier row is a refund (refunds are written last)
+    Case c{rows, "orders[3] and orders[7] have the same source and id ('shop', 'o3')"};
+    c.rows[3].refund_of = "o1";
+    c.rows[7].external_id = "o3";
+    cases.push_back(c);
+  }
+  {  // the earlier row is an order after a refund: its index counts the refund
+    Case c{rows, "orders[4] and orders[6] have the same source and id ('shop', 'o4')"};
+    c.rows[2].refund_of = "o1";
+    c.rows[6].external_id = "o4";
+    cases.push_back(c);
+  }
+  {  // within one batch
+    Case c{rows, "orders[4] and orders[5] have the same source and id"};
+    c.rows[5].external_id = "o4";
+    cases.push_back(c);
+  }
+  {  // the same id in another source is no duplicate; a refund of a missing order
+    Case c{rows, "orders[8]: refund_of 'nope' is not an earlier or existing order"};
+    c.rows[6].source = "pos";
+    c.rows[6].external_id = "o1";
+    c.rows[8].refund_of = "nope";
+    cases.push_back(c);
+  }
+  {  // a refund of a LATER order
+    Case c{rows, "orders[3]: refund_of 'o9'"};
+    c.rows[3].refund_of = "o9";
+    cases.push_back(c);
+  }
+  {  // a refund of a refund; the earlier valid refund is fine
+    Case c{rows, "orders[6]: refund_of 'o4'"};
+    c.rows[4].refund_of = "o1";
+    c.rows[6].refund_of = "o4";
+    cases.push_back(c);
+  }
+  {  // a refund of an order of another source
+    Case c{rows, "orders[6]: refund_of 'o1' is not an earlier or existing order of source 'pos'"};
+    c.rows[6].source = "pos";
+    c.rows[6].refund_of = "o1";
+    cases.push_back(c);
+  }
+  {  // a duplicate wins over an earlier bad refund, as in UpsertOrders
+    Case c{rows, "orders[1] and orders[8]"};
+    c.rows[2].refund_of = "nope";
+    c.rows[8].external_id = "o1";
+    cases.push_back(c);
+  }
+  {  // an invalid row
+    Case c{rows, "orders[5]:"};
+    c.rows[5].total_minor = -1;
+    cases.push_back(c);
+  }
+  for (const Case& c : cases) {
+    auto direct = Import(a_, c.rows, 4);
+    ASSERT_FALSE(direct.ok()) << c.message;
+    EXPECT_EQ(direct.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_THAT(direct.status().message(), HasSubstr(c.message));
+    auto merged = store_->UpsertOrders(b_, c.rows, kT0);
+    ASSERT_FALSE(merged.ok()) << c.message;
+    EXPECT_THAT(merged.status().message(), HasSubstr(c.message));
+    EXPECT_EQ(Count("orders", a_), 0);
+    EXPECT_EQ(Count("customers", a_), 0);
+  }
+  // Aborted and abandoned imports leave nothing either.
+  {
+    auto importer = store_->BeginImport(a_, kT0);
+    ASSERT_TRUE(importer.ok());
+    ASSERT_TRUE((*importer)->Add(rows).ok());
+    (*importer)->Abort();
+    EXPECT_EQ((*importer)->Commit().status().code(), StatusCode::kFailedPrecondition);
+  }
+  {
+    auto importer = store_->BeginImport(a_, kT0);
+    ASSERT_TRUE(importer.ok());
+    ASSERT_TRUE((*importer)->Add(rows).ok());
+  }
+  EXPECT_EQ(Count("orders", a_), 0);
+  EXPECT_EQ(Count("customers", a_), 0);
+  // And the tenant's first import still works after all that.
+  auto ok = Import(a_, rows, 4);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->created, 10);
+  EXPECT_EQ(Count("customers", a_), 3);
+}
+
+// Two imports into one fresh tenant: the second waits for the first's tenant lock in
+// BeginImport, then finds its customers and merges; both end exact.
+TEST_F(PgFirstImportTest, ASecondImportOfAFreshTenantMergesIntoTheFirst) {
+  std::vector<OrderInput> first, second;
+  for (int i = 0; i < 200; ++i)
+    first.push_back(MakeRow("shop", "o" + std::to_string(i), "c" + std::to_string(i % 9),
+                          kT0 + i * kHour, 100));
+  for (int i = 100; i < 300; ++i)
+    second.push_back(MakeRow("shop", "o" + std::to_string(i), "d" + std::to_string(i % 11),
+                           kT0 + i * kHour, 100));
+  auto importer = store_->BeginImport(a_, kT0);
+  ASSERT_TRUE(importer.ok());
+  ASSERT_TRUE((*importer)->Add(first).ok());
+  Result<UpsertResult> other = Internal("not run");
+  std::thread t([&] { other = Import(a_, second, 50); });
+  auto done = (*importer)->Commit();
+  t.join();
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_EQ(done->created, 200);
+  EXPECT_EQ(other->created, 100);
+  EXPECT_EQ(other->updated, 100);  // o100..o199 moved to the d customers
+  EXPECT_EQ(Count("orders", a_), 300);
+  EXPECT_EQ(Count("customers", a_), 20);
+  auto count = db_->QueryInt("SELECT sum(order_count) FROM customers WHERE tenant_id = " +
+                             std::to_string(a_.value));
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 300);
+}
+
+}  // namespace
+}  // namespace clv::storage
