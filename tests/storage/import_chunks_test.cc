@@ -185,6 +185,59 @@ TEST_P(ImportChunksTest, ReImportsInAndOutOfStoredOrderGiveTheRowByRowOutcome) {
   EXPECT_EQ(StoredOrders(upserted), StoredOrders(reference));
 }
 
+// An import into a shop with thousands of known customers (past the point where the SQLite
+// writer stops looking customers up one by one and loads the tenant's keys in one scan), with
+// known and new customers mixed after that point: every order lands on the right customer,
+// with the aggregates of one clean write.
+TEST_P(ImportChunksTest, ManyKnownCustomersAndNewOnesAfterThemGiveTheRowByRowOutcome) {
+  const TenantId reference = NewTenant("ref@example.com");
+  const TenantId imported = NewTenant("imp@example.com");
+  auto order = [](int i, int customer) {
+    OrderInput o = MakeOrder(i);
+    o.customer_external_id = "k" + std::to_string(customer);
+    o.email = customer % 7 == 0 ? "K" + std::to_string(customer) + "@example.com" : "";
+    return o;
+  };
+  std::vector<OrderInput> first, second;
+  for (int i = 0; i < 5000; ++i) first.push_back(order(i, i));
+  for (int i = 0; i < 5000; ++i) second.push_back(order(i, i));     // all known
+  for (int i = 5000; i < 5300; ++i) {
+    second.push_back(order(i, i % 3 == 0 ? 5000 + i % 50 : i % 4999));  // new and known
+  }
+  std::vector<OrderInput> all = second;
+
+  auto ref = Import(reference, all);
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  EXPECT_EQ(ref->created, 5300);
+  ASSERT_TRUE(Import(imported, first).ok());
+  auto r = Import(imported, second, 700);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->created, 300);
+  EXPECT_EQ(r->unchanged, 5000);
+  EXPECT_EQ(store_->CountCustomers(imported).value(), 5050);
+
+  auto customers = [&](TenantId t) {  // every page
+    std::map<std::string, std::tuple<std::int64_t, std::optional<UnixMicros>,
+                                     std::optional<UnixMicros>, std::string>>
+        out;
+    ListCustomersOptions o;
+    o.limit = 1000;
+    do {
+      auto page = store_->ListCustomers(t, o);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) break;
+      for (const Customer& c : page->items)
+        out[c.external_id] = {c.order_count, c.first_order_at_us, c.last_order_at_us, c.email};
+      o.cursor = page->next_cursor;
+    } while (!o.cursor.empty());
+    return out;
+  };
+  const auto expected = customers(reference);
+  ASSERT_EQ(expected.size(), 5050u);
+  EXPECT_EQ(std::get<0>(expected.at("k5000")), 2);  // orders 5100 and 5250 (i % 150 == 0)
+  EXPECT_EQ(customers(imported), expected);
+}
+
 // A duplicate among known orders of a re-import (two batches apart): reported naming both
 // items, and the stored state is left as it was.
 TEST_P(ImportChunksTest, DuplicateKnownOrdersInAReImportAreReportedExactly) {

@@ -168,6 +168,9 @@ constexpr const char* kInsertCustomerWithAggregates =
 constexpr const char* kCustomerAggregates =
     "SELECT count(*), min(placed_at), max(placed_at) FROM orders "
     "WHERE tenant_id = ?1 AND customer_id = ?2 AND kind = 'order' AND status <> 'cancelled'";
+constexpr const char* kCountCustomers = "SELECT count(*) FROM customers WHERE tenant_id = ?1";
+constexpr const char* kCustomerKeys =
+    "SELECT source, external_id, id FROM customers WHERE tenant_id = ?1";
 constexpr const char* kTenantHasCustomers =
     "SELECT EXISTS (SELECT 1 FROM customers WHERE tenant_id = ?1)";
 // Exact aggregates of one customer, after an order moved away or changed.
@@ -806,6 +809,7 @@ class OrderWriter {
   };
   // Bounds on memory: past this many cached customers the caches are flushed and emptied.
   static constexpr std::size_t kMaxCachedCustomers = 250'000;
+  static constexpr std::int64_t kLoadCustomersAfter = 4096;  // LoadCustomerKeys
 
   bool IsNew(std::int64_t customer) const {
     return bulk_ && customer >= first_new_customer_id_;
@@ -833,6 +837,7 @@ class OrderWriter {
         if (row) {
           const std::int64_t id = find.Int(0);
           customer_ids_.Insert(key_, id);
+          if (++customers_found_ == kLoadCustomersAfter) CLV_RETURN_IF_ERROR(LoadCustomerKeys());
           return id;
         }
       }
@@ -870,6 +875,32 @@ class OrderWriter {
     if (inserted) id = next_customer_id_++;
     customer_ids_.Insert(key_, id);
     return id;
+  }
+
+  // Bulk mode, once kLoadCustomersAfter lookups have found a stored customer (a re-import, or
+  // an import into a shop that knows most of its customers): the tenant's whole key set in one
+  // scan, when it fits the cache, after which a cache miss is a new customer without a lookup.
+  // One sequential scan costs about what a few thousand lookups (two index seeks each) cost;
+  // a small import never gets here.
+  Status LoadCustomerKeys() {
+    CLV_ASSIGN_OR_RETURN(std::int64_t stored, QueryInt(db_, kCountCustomers, tenant_));
+    if (static_cast<std::size_t>(stored) + customer_ids_.size() > kMaxCachedCustomers) {
+      return Status::Ok();
+    }
+    Query q(db_, kCustomerKeys);
+    q.Bind(1, tenant_);
+    std::string key;
+    while (true) {
+      CLV_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      key.assign(q.TextView(0));
+      key.push_back('\0');
+      key.append(q.TextView(1));
+      if (customer_ids_.Find(key) < 0) customer_ids_.Insert(key, q.Int(2));
+    }
+    // Customers created by this write so far have no row yet, and are in the cache already.
+    cache_is_complete_ = true;
+    return Status::Ok();
   }
 
   Status Recompute(std::int64_t customer) {
@@ -944,6 +975,7 @@ class OrderWriter {
   // Bulk mode: every customer of the tenant is in customer_ids_ (the tenant had none before
   // this write and the cache was never emptied), so a miss means a new customer.
   bool cache_is_complete_ = false;
+  std::int64_t customers_found_ = 0;  // bulk-mode lookups that found a stored customer
   // Index (in the whole write) of each order created, by id - first_new_order_id_, to name
   // both items of a duplicate; as runs of consecutive indexes (a fresh import is one run), not
   // 8 bytes per created order.
