@@ -149,7 +149,7 @@ struct AnalysisRow {
 // table by COPY and are merged at Commit, under the tenant's order-write lock — except a
 // tenant's first import (no customer yet), which takes that lock in BeginImport, holds it to
 // Commit/Abort (the tenant's other order writes wait meanwhile) and COPYs rows straight into
-// the tables; it keeps 8–16 bytes per row plus a record per customer and per refund in memory.
+// the tables; it keeps 16–32 bytes per row plus a record per customer and per refund in memory.
 class OrderImporter {
  public:
   virtual ~OrderImporter() = default;

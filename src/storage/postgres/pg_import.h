@@ -29,8 +29,8 @@ void AppendCopyField(std::string& out, std::string_view v);
 // One clv_stage row (see kCopyStage in pg_store.cc) for order `o` at import index `seq`.
 void AppendCopyRow(std::string& out, std::int64_t seq, const OrderInput& o);
 
-// A set of 64-bit fingerprints (open addressing, linear probing), 16 bytes per element at
-// most: the direct import's memory of every (source, external_id) it has written.
+// A set of 64-bit fingerprints (open addressing, linear probing), 16–32 bytes per element
+// (2–4 slots each): the direct import's memory of every (source, external_id) it has written.
 class FingerprintSet {
  public:
   // Adds `h`; false when it was present already.
@@ -66,7 +66,7 @@ class FingerprintSet {
 //    errors therefore come after every row error and duplicate, as with UpsertOrders.
 // Contract: the caller's transaction is open, holds the tenant's order-write lock (taken
 // BEFORE it saw that the tenant had no customer) until COMMIT, and clv_stage exists on `conn`.
-// Memory: O(rows) — 8–16 bytes per row for the fingerprints — plus O(customers) and
+// Memory: O(rows) — 16–32 bytes per row for the fingerprints — plus O(customers) and
 // O(refunds) for their records. Any error leaves `conn` in a state the caller must roll back.
 class DirectImport {
  public:
