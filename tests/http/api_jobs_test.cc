@@ -19,6 +19,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/cdnow_sample.h"
 #include "http/api_testlib.h"
 
 namespace clv::http::apitest {
@@ -29,21 +30,15 @@ using ::testing::HasSubstr;
 
 const std::string kData = CLV_TEST_DATA_DIR;
 
-// tests/data/cdnow_sample.txt (id cohort YYYYMMDD cds dollars) as an orders CSV: customer =
-// the cohort id, one order per line.
+// tests/data/cdnow_sample.txt as an orders CSV: customer = the cohort id, one order per line,
+// the amount as written.
 std::string CdnowCsv() {
-  std::ifstream in(kData + "/cdnow_sample.txt");
-  EXPECT_TRUE(in.good());
   std::string csv = "id,customer_id,placed_at,total,currency\n";
-  std::string line;
   int i = 0;
-  while (std::getline(in, line)) {
-    std::istringstream ss(line);
-    std::string id, cohort, date, cds, usd;
-    if (!(ss >> id >> cohort >> date >> cds >> usd)) continue;
-    csv += "O-" + std::to_string(++i) + "," + std::to_string(std::stoi(cohort)) + "," +
-           date.substr(0, 4) + "-" + date.substr(4, 2) + "-" + date.substr(6, 2) +
-           "T00:00:00Z," + usd + ",USD\n";
+  for (const testcommon::CdnowPurchase& p : testcommon::ReadCdnowSample()) {
+    csv += "O-" + std::to_string(++i) + "," + std::to_string(p.cohort) + "," +
+           p.date.substr(0, 4) + "-" + p.date.substr(4, 2) + "-" + p.date.substr(6, 2) +
+           "T00:00:00Z," + p.dollars_text + ",USD\n";
   }
   return csv;
 }

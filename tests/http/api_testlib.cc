@@ -1,12 +1,12 @@
 #include "http/api_testlib.h"
 
-#include <libpq-fe.h>
 #include <stdlib.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <random>
+#include <optional>
 
+#include "common/scratch_postgres.h"
 #include "core/domain.h"
 #include "http/openapi.h"
 #include "http/router.h"
@@ -14,43 +14,6 @@
 
 namespace clv::http::apitest {
 namespace {
-
-// Database names only; no test outcome depends on it.
-std::string RandomSuffix() {
-  std::random_device rd;
-  static const char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < 12; ++i) s.push_back(kHex[rd() % 16]);
-  return s;
-}
-
-// The same URL with its database name (the URI path) replaced, as tests/storage does it.
-std::string WithDatabase(const std::string& url, const std::string& db) {
-  const auto scheme = url.find("://");
-  const auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  const auto query = url.find('?');
-  const auto head_end =
-      slash != std::string::npos ? slash : (query != std::string::npos ? query : url.size());
-  const std::string tail = query == std::string::npos ? "" : url.substr(query);
-  return url.substr(0, head_end) + "/" + db + tail;
-}
-
-Status PgExec(const std::string& url, const std::string& sql) {
-  PGconn* c = PQconnectdb(url.c_str());
-  if (PQstatus(c) != CONNECTION_OK) {
-    std::string msg = PQerrorMessage(c);
-    PQfinish(c);
-    return Unavailable("test postgres: " + msg);
-  }
-  PGresult* r = PQexec(c, sql.c_str());
-  Status s;
-  if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-    s = Internal("test postgres: " + std::string(PQerrorMessage(c)));
-  }
-  PQclear(r);
-  PQfinish(c);
-  return s;
-}
 
 std::string PercentEncode(std::string_view s) {
   static const char kHex[] = "0123456789ABCDEF";
@@ -80,18 +43,10 @@ std::string BackendParamName(const ::testing::TestParamInfo<Backend>& info) {
 Result<std::unique_ptr<TestDb>> TestDb::Create(Backend backend, std::string* skip_reason) {
   std::string admin;
   if (backend == Backend::kPostgres) {
-    const char* url = std::getenv("CLV_TEST_POSTGRES_URL");
-    if (url == nullptr || *url == '\0') {
-      const char* require = std::getenv("CLV_TEST_REQUIRE_POSTGRES");
-      if (require != nullptr && std::string_view(require) == "1") {
-        return FailedPrecondition(
-            "CLV_TEST_REQUIRE_POSTGRES=1 but CLV_TEST_POSTGRES_URL is not set; start the "
-            "services with `eval \"$(scripts/services.sh start)\"`");
-      }
-      *skip_reason = "CLV_TEST_POSTGRES_URL is not set (scripts/services.sh start sets it)";
-      return std::unique_ptr<TestDb>();
-    }
-    admin = url;
+    CLV_ASSIGN_OR_RETURN(std::optional<std::string> url,
+                         testcommon::TestPostgresUrl(skip_reason));
+    if (!url) return std::unique_ptr<TestDb>();
+    admin = *url;
   }
   std::unique_ptr<TestDb> db(new TestDb());
   std::string templ = (std::filesystem::temp_directory_path() / "clv-api-test.XXXXXX").string();
@@ -101,17 +56,14 @@ Result<std::unique_ptr<TestDb>> TestDb::Create(Backend backend, std::string* ski
     db->url_ = "sqlite:" + templ + "/clv.db";
   } else {
     db->admin_url_ = admin;
-    db->db_name_ = "clv_api_" + RandomSuffix();
-    CLV_RETURN_IF_ERROR(PgExec(admin, "CREATE DATABASE " + db->db_name_));
-    db->url_ = WithDatabase(admin, db->db_name_);
+    db->db_name_ = testcommon::ScratchDatabaseName("clv_api_");
+    CLV_ASSIGN_OR_RETURN(db->url_, testcommon::CreateScratchDatabase(admin, db->db_name_));
   }
   return db;
 }
 
 TestDb::~TestDb() {
-  if (!db_name_.empty()) {
-    (void)PgExec(admin_url_, "DROP DATABASE IF EXISTS " + db_name_ + " WITH (FORCE)");
-  }
+  if (!db_name_.empty()) testcommon::DropScratchDatabase(admin_url_, db_name_);
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }

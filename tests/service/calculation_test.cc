@@ -34,15 +34,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
+using cdnowtest::BuildInput;
 using cdnowtest::CdnowRows;
-
-CalculationInput Build(const std::vector<storage::AnalysisRow>& rows, UnixMicros as_of) {
-  CalculationInputBuilder b(as_of);
-  for (const auto& r : rows) EXPECT_TRUE(b.Add(r).ok());
-  Result<CalculationInput> in = b.Finish();
-  EXPECT_TRUE(in.ok()) << in.status().ToString();
-  return std::move(in).value();
-}
 
 const ModelEvaluation& Model(const CalculationResult& r, const std::string& name) {
   for (const ModelEvaluation& m : r.models)
@@ -54,7 +47,7 @@ const ModelEvaluation& Model(const CalculationResult& r, const std::string& name
 // One calculation of the whole CDNOW log as of the end of its 78 weeks, shared by the tests.
 const CalculationResult& Cdnow78() {
   static const CalculationResult* result = [] {
-    const CalculationInput in = Build(CdnowRows(), MidnightUtc(1998, 6, 30));
+    const CalculationInput in = BuildInput(CdnowRows(), MidnightUtc(1998, 6, 30));
     Result<CalculationResult> r = RunCalculation(in, CalculationOptions{});
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return new CalculationResult(std::move(r).value());
@@ -110,7 +103,7 @@ TEST(CalculationTest, CdnowFullPeriodFitIsTheEnginesFit) {
 }
 
 TEST(CalculationTest, CdnowAsOfCalibrationEndReproducesThePublishedSummaryAndFit) {
-  const CalculationInput in = Build(CdnowRows(), MidnightUtc(1997, 9, 30));
+  const CalculationInput in = BuildInput(CdnowRows(), MidnightUtc(1997, 9, 30));
   CalculationOptions o;
   o.models = {"bgnbd"};
   Result<CalculationResult> r = RunCalculation(in, o);
@@ -273,7 +266,7 @@ std::vector<storage::AnalysisRow> NoDropoutShopRows(int orders, int pool) {
 }
 
 TEST(CalculationTest, AModelWhoseCalibrationFitFailsIsNotFittedAgainOnTheFullPeriod) {
-  const CalculationInput in = Build(NoDropoutShopRows(30000, 6000), MidnightUtc(2023, 12, 31));
+  const CalculationInput in = BuildInput(NoDropoutShopRows(30000, 6000), MidnightUtc(2023, 12, 31));
   Result<CalculationResult> r = RunCalculation(in, CalculationOptions{});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   int skipped = 0;
@@ -336,7 +329,7 @@ TEST(CalculationTest, AModelWhoseCalibrationFitFailsIsNotFittedAgainOnTheFullPer
 
 TEST(CalculationTest, TooLittleDataIsAFailedPreconditionThatSaysTheMinimum) {
   // 50 customers.
-  Result<CalculationResult> few = RunCalculation(Build(ShopRows(50, 1), kShopEnd), {});
+  Result<CalculationResult> few = RunCalculation(BuildInput(ShopRows(50, 1), kShopEnd), {});
   EXPECT_EQ(few.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(few.status().message(), HasSubstr("50 customers bought up to 2024-12-31"));
   EXPECT_THAT(few.status().message(), HasSubstr("needs at least 100 customers"));
@@ -345,7 +338,7 @@ TEST(CalculationTest, TooLittleDataIsAFailedPreconditionThatSaysTheMinimum) {
   for (int c = 0; c < 150; ++c) {
     once.push_back({CustomerId{c + 1}, MidnightUtc(2024, 3, 1) + c * 86400000000LL, 1000, "EUR"});
   }
-  Result<CalculationResult> no_repeat = RunCalculation(Build(once, kShopEnd), {});
+  Result<CalculationResult> no_repeat = RunCalculation(BuildInput(once, kShopEnd), {});
   EXPECT_EQ(no_repeat.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(no_repeat.status().message(), HasSubstr("no customer has a repeat purchase"));
   // 150 customers buying twice within 10 days: too short for a one-week holdout.
@@ -354,7 +347,8 @@ TEST(CalculationTest, TooLittleDataIsAFailedPreconditionThatSaysTheMinimum) {
     brief.push_back({CustomerId{c + 1}, MidnightUtc(2024, 3, 1), 1000, "EUR"});
     brief.push_back({CustomerId{c + 1}, MidnightUtc(2024, 3, 1 + c % 10), 1000, "EUR"});
   }
-  Result<CalculationResult> short_span = RunCalculation(Build(brief, MidnightUtc(2024, 3, 11)), {});
+  Result<CalculationResult> short_span =
+      RunCalculation(BuildInput(brief, MidnightUtc(2024, 3, 11)), {});
   EXPECT_EQ(short_span.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(short_span.status().message(),
               HasSubstr("the orders span 10 days (2024-03-01 to 2024-03-11)"));
@@ -419,7 +413,7 @@ TEST(CalculationTest, ARefundLowersTheCustomersHistoricalClv) {
   std::vector<storage::AnalysisRow> rows = ShopRows(400, 7);
   CalculationOptions o;
   o.models = {"bgnbd"};  // the refund's effect does not depend on the models
-  Result<CalculationResult> before = RunCalculation(Build(rows, kShopEnd), o);
+  Result<CalculationResult> before = RunCalculation(BuildInput(rows, kShopEnd), o);
   ASSERT_TRUE(before.ok()) << before.status().ToString();
   // Refund half of the first customer's last order, right after it.
   std::size_t last = 0;
@@ -430,7 +424,7 @@ TEST(CalculationTest, ARefundLowersTheCustomersHistoricalClv) {
   refund.placed_at_us += 1;
   refund.amount_minor = -refunded;
   rows.insert(rows.begin() + static_cast<std::ptrdiff_t>(last) + 1, refund);
-  Result<CalculationResult> after = RunCalculation(Build(rows, kShopEnd), o);
+  Result<CalculationResult> after = RunCalculation(BuildInput(rows, kShopEnd), o);
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   EXPECT_EQ(after->scores.historical_clv_minor[0], before->scores.historical_clv_minor[0] - refunded);
   EXPECT_EQ(after->net_revenue_minor, before->net_revenue_minor - refunded);
@@ -446,7 +440,7 @@ void ExpectSameBits(const std::vector<double>& a, const std::vector<double>& b, 
 }
 
 TEST(CalculationTest, SameInputSameResultAndProgressReported) {
-  const CalculationInput in = Build(ShopRows(300, 11), kShopEnd);
+  const CalculationInput in = BuildInput(ShopRows(300, 11), kShopEnd);
   std::vector<std::pair<double, std::string>> progress;
   Result<CalculationResult> a = RunCalculation(in, {}, [&](double f, std::string_view stage) {
     progress.emplace_back(f, std::string(stage));
@@ -478,7 +472,7 @@ TEST(CalculationTest, SameInputSameResultAndProgressReported) {
 }
 
 TEST(CalculationTest, BadOptionsAreInvalidArguments) {
-  const CalculationInput in = Build(ShopRows(120, 3), kShopEnd);
+  const CalculationInput in = BuildInput(ShopRows(120, 3), kShopEnd);
   auto code = [&](auto mutate) {
     CalculationOptions o;
     mutate(o);

@@ -1,44 +1,37 @@
 // Test support for the service tests that run jobs on a real store: the CDNOW sample
-// (tests/data/cdnow_sample.txt, see tests/data/README.md) as analysis rows and as orders, and a
-// fresh SQLite in-memory store with one tenant ("Shop"). Header-only, like clv_queries_fixture.h.
+// (tests/data/cdnow_sample.txt, read by common/cdnow_sample.h) as analysis rows and as orders,
+// a calculation input built from analysis rows, and a fresh SQLite in-memory store with one
+// tenant ("Shop"). Header-only, like clv_queries_fixture.h.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/cdnow_sample.h"
 #include "core/domain.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "service/calculation_input.h"
 #include "storage/store.h"
 
 namespace clv::service::cdnowtest {
 
-inline constexpr std::size_t kCdnowOrders = 6919;  // lines of cdnow_sample.txt
+inline constexpr std::size_t kCdnowOrders = testcommon::kCdnowPurchases;
 
 // The sample as analysis rows (customer = cohort id, USD cents), ordered as the store streams
 // them: by customer, then date (the file's own order).
 inline std::vector<storage::AnalysisRow> CdnowRows() {
-  std::ifstream in(std::string(CLV_TEST_DATA_DIR) + "/cdnow_sample.txt");
-  EXPECT_TRUE(in.good());
   std::vector<storage::AnalysisRow> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ss(line);
-    std::string id, cohort, date;
-    double cds = 0, usd = 0;
-    if (!(ss >> id >> cohort >> date >> cds >> usd)) continue;
+  for (const testcommon::CdnowPurchase& p : testcommon::ReadCdnowSample()) {
     storage::AnalysisRow r;
-    r.customer.value = std::stoi(cohort);
-    r.placed_at_us = MidnightUtc(std::stoi(date.substr(0, 4)), std::stoi(date.substr(4, 2)),
-                                 std::stoi(date.substr(6, 2)));
-    r.amount_minor = std::llround(usd * 100);
+    r.customer.value = p.cohort;
+    r.placed_at_us = MidnightUtc(p.year, p.month, p.day);
+    r.amount_minor = std::llround(p.dollars * 100);
     r.currency = "USD";
     rows.push_back(r);
   }
@@ -63,6 +56,17 @@ inline std::vector<OrderInput> CdnowOrders() {
     out.push_back(std::move(o));
   }
   return out;
+}
+
+// The calculation input of `rows` as of `as_of`; a row the builder refuses, or a failed
+// Finish, fails the calling test.
+inline service::CalculationInput BuildInput(const std::vector<storage::AnalysisRow>& rows,
+                                            UnixMicros as_of) {
+  service::CalculationInputBuilder b(as_of);
+  for (const storage::AnalysisRow& r : rows) EXPECT_TRUE(b.Add(r).ok());
+  Result<service::CalculationInput> in = b.Finish();
+  EXPECT_TRUE(in.ok()) << in.status().ToString();
+  return std::move(in).value();
 }
 
 // A migrated SQLite in-memory store holding one tenant, "Shop" (owner owner@shop.example),

@@ -35,15 +35,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
+using cdnowtest::BuildInput;
 using cdnowtest::CdnowRows;
-
-CalculationInput Build(const std::vector<storage::AnalysisRow>& rows, UnixMicros as_of) {
-  CalculationInputBuilder b(as_of);
-  for (const auto& r : rows) EXPECT_TRUE(b.Add(r).ok());
-  Result<CalculationInput> in = b.Finish();
-  EXPECT_TRUE(in.ok()) << in.status().ToString();
-  return std::move(in).value();
-}
 
 TEST(CalculationRequestTest, DefaultsAndCanonicalJson) {
   Result<CalculationRequest> r = ParseCalculationRequest("");
@@ -99,7 +92,7 @@ TEST(CalculationRequestTest, BadValuesNameTheField) {
 // and tier. (Incremental scores are then consistent with a refit's on unchanged data.)
 TEST(ScoringTest, StoredSpecReproducesTheCalculationsScores) {
   for (const char* models : {R"(["bgnbd","mbgnbd"])", R"(["pnbd"])"}) {
-    const CalculationInput in = Build(CdnowRows(), MidnightUtc(1998, 6, 30));
+    const CalculationInput in = BuildInput(CdnowRows(), MidnightUtc(1998, 6, 30));
     Result<CalculationRequest> req =
         ParseCalculationRequest(std::string(R"({"as_of":"1998-06-30","models":)") + models + "}");
     ASSERT_TRUE(req.ok());

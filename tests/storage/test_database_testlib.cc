@@ -6,49 +6,14 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <random>
+#include <optional>
+#include <string>
+
+#include "common/scratch_postgres.h"
 
 namespace clv::storage::testing {
-namespace {
 
-std::string RandomSuffix() {
-  std::random_device rd;  // names only; no test outcome depends on it
-  static const char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < 12; ++i) s.push_back(kHex[rd() % 16]);
-  return s;
-}
-
-// Replaces the database name (the URI path) of a postgresql:// URI.
-std::string WithDatabase(const std::string& url, const std::string& db) {
-  const auto scheme = url.find("://");
-  const auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  const auto query = url.find('?');
-  std::string head = url.substr(0, slash == std::string::npos ? (query == std::string::npos
-                                                                      ? url.size()
-                                                                      : query)
-                                                              : slash);
-  std::string tail = query == std::string::npos ? "" : url.substr(query);
-  return head + "/" + db + tail;
-}
-
-Status PgExec(const std::string& url, const std::string& sql) {
-  PGconn* c = PQconnectdb(url.c_str());
-  if (PQstatus(c) != CONNECTION_OK) {
-    std::string msg = PQerrorMessage(c);
-    PQfinish(c);
-    return Unavailable("test postgres: " + msg);
-  }
-  PGresult* r = PQexec(c, sql.c_str());
-  Status s;
-  if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-    s = Internal("test postgres: " + std::string(PQerrorMessage(c)));
-  PQclear(r);
-  PQfinish(c);
-  return s;
-}
-
-}  // namespace
+using testcommon::PgExec;
 
 std::string BackendName(Backend backend) {
   switch (backend) {
@@ -77,21 +42,13 @@ Result<std::unique_ptr<TestDatabase>> TestDatabase::Create(Backend backend,
       break;
     }
     case Backend::kPostgres: {
-      const char* admin = std::getenv("CLV_TEST_POSTGRES_URL");
-      if (!admin || !*admin) {
-        const char* require = std::getenv("CLV_TEST_REQUIRE_POSTGRES");
-        if (require && std::string(require) == "1") {
-          return FailedPrecondition(
-              "CLV_TEST_REQUIRE_POSTGRES=1 but CLV_TEST_POSTGRES_URL is not set; start the "
-              "services with `eval \"$(scripts/services.sh start)\"`");
-        }
-        *skip_reason = "CLV_TEST_POSTGRES_URL is not set (scripts/services.sh start sets it)";
-        return std::unique_ptr<TestDatabase>();
-      }
-      db->admin_url_ = admin;
-      db->db_name_ = "clv_t_" + RandomSuffix();
-      CLV_RETURN_IF_ERROR(PgExec(db->admin_url_, "CREATE DATABASE " + db->db_name_));
-      db->url_ = WithDatabase(db->admin_url_, db->db_name_);
+      CLV_ASSIGN_OR_RETURN(std::optional<std::string> admin,
+                           testcommon::TestPostgresUrl(skip_reason));
+      if (!admin) return std::unique_ptr<TestDatabase>();
+      db->admin_url_ = *admin;
+      db->db_name_ = testcommon::ScratchDatabaseName("clv_t_");
+      CLV_ASSIGN_OR_RETURN(db->url_,
+                           testcommon::CreateScratchDatabase(db->admin_url_, db->db_name_));
       break;
     }
   }
@@ -103,9 +60,7 @@ TestDatabase::~TestDatabase() {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
-  if (!db_name_.empty()) {
-    (void)PgExec(admin_url_, "DROP DATABASE IF EXISTS " + db_name_ + " WITH (FORCE)");
-  }
+  if (!db_name_.empty()) testcommon::DropScratchDatabase(admin_url_, db_name_);
 }
 
 Status TestDatabase::ExecRaw(const std::string& sql) {

@@ -4,14 +4,13 @@
 
 #include <cmath>
 #include <cstdint>
-#include <fstream>
 #include <map>
-#include <set>
 #include <memory>
-#include <sstream>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "common/cdnow_sample.h"
 #include "core/time.h"
 #include "engine/analytics/forecast.h"
 #include "engine/data/transactions.h"
@@ -200,23 +199,14 @@ struct Cdnow {
 };
 
 Cdnow LoadCdnow() {
-  std::ifstream in(std::string(CLV_TEST_DATA_DIR) + "/cdnow_sample.txt");
-  EXPECT_TRUE(in.good());
   std::map<std::string, std::int32_t> index;
   std::vector<std::int32_t> customer;
   std::vector<double> day, amount;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ss(line);
-    std::string id, cohort, date;
-    double cds = 0, usd = 0;
-    if (!(ss >> id >> cohort >> date >> cds >> usd)) continue;
-    const auto [it, inserted] = index.emplace(id, static_cast<std::int32_t>(index.size()));
+  for (const testcommon::CdnowPurchase& p : testcommon::ReadCdnowSample()) {
+    const auto [it, inserted] = index.emplace(p.customer, static_cast<std::int32_t>(index.size()));
     customer.push_back(it->second);
-    day.push_back(static_cast<double>(DaysFromCivil(std::stoi(date.substr(0, 4)),
-                                                    std::stoi(date.substr(4, 2)),
-                                                    std::stoi(date.substr(6, 2)))));
-    amount.push_back(usd);
+    day.push_back(static_cast<double>(DaysFromCivil(p.year, p.month, p.day)));
+    amount.push_back(p.dollars);
   }
   Cdnow c;
   const TransactionLog log{customer, day, amount};
