@@ -435,27 +435,41 @@ Result<Job> SqliteAnalyticsStore::GetJob(TenantId tenant, JobId job) {
   return *out;
 }
 
-Result<Page<Job>> SqliteAnalyticsStore::ListJobs(TenantId tenant, const ListJobsOptions& options) {
-  static const std::string sql =
-      JobSelect() + "WHERE tenant_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3";
-  CLV_ASSIGN_OR_RETURN(int limit, ResolveLimit(options.limit));
-  CLV_ASSIGN_OR_RETURN(std::int64_t before, DecodeDescendingCursor(options.cursor));
-  Page<Job> page;
-  CLV_RETURN_IF_ERROR(ReadConn([&](Db& db) -> Status {
+namespace {
+// One page of a list newest first (jobs, fits). `sql` (static storage) takes ?1 the tenant, ?2
+// the exclusive upper bound of the ids, ?3 the page size + 1; `read` makes an item of a row
+// (Result<T>), `id` gives an item's id for the next page's cursor.
+template <typename T, typename Read, typename Id>
+Result<Page<T>> DescendingPage(SqliteAnalyticsStore& store, const std::string& sql,
+                               TenantId tenant, int limit_option, std::string_view cursor,
+                               Read read, Id id) {
+  CLV_ASSIGN_OR_RETURN(int limit, ResolveLimit(limit_option));
+  CLV_ASSIGN_OR_RETURN(std::int64_t before, DecodeDescendingCursor(cursor));
+  Page<T> page;
+  CLV_RETURN_IF_ERROR(store.ReadConn([&](Db& db) -> Status {
     Query q(db, sql.c_str());
     q.Bind(1, tenant.value).Bind(2, before).Bind(3, std::int64_t{limit} + 1);
     while (true) {
       CLV_ASSIGN_OR_RETURN(bool row, q.Step());
       if (!row) return Status::Ok();
-      CLV_ASSIGN_OR_RETURN(Job j, internal::ReadJob(Row{q}));
-      page.items.push_back(std::move(j));
+      CLV_ASSIGN_OR_RETURN(T item, read(Row{q}));
+      page.items.push_back(std::move(item));
     }
   }));
   if (page.items.size() > static_cast<std::size_t>(limit)) {
     page.items.pop_back();
-    page.next_cursor = EncodeCursor(page.items.back().id.value);
+    page.next_cursor = EncodeCursor(id(page.items.back()));
   }
   return page;
+}
+}  // namespace
+
+Result<Page<Job>> SqliteAnalyticsStore::ListJobs(TenantId tenant, const ListJobsOptions& options) {
+  static const std::string sql =
+      JobSelect() + "WHERE tenant_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3";
+  return DescendingPage<Job>(
+      *this, sql, tenant, options.limit, options.cursor,
+      [](const Row& r) { return internal::ReadJob(r); }, [](const Job& j) { return j.id.value; });
 }
 
 // ---- Model fits ---------------------------------------------------------------------------------
@@ -502,24 +516,10 @@ Result<Page<ModelFitRecord>> SqliteAnalyticsStore::ListFits(TenantId tenant,
                                                             const ListFitsOptions& options) {
   static const std::string sql =
       FitSelect() + "WHERE tenant_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3";
-  CLV_ASSIGN_OR_RETURN(int limit, ResolveLimit(options.limit));
-  CLV_ASSIGN_OR_RETURN(std::int64_t before, DecodeDescendingCursor(options.cursor));
-  Page<ModelFitRecord> page;
-  CLV_RETURN_IF_ERROR(ReadConn([&](Db& db) -> Status {
-    Query q(db, sql.c_str());
-    q.Bind(1, tenant.value).Bind(2, before).Bind(3, std::int64_t{limit} + 1);
-    while (true) {
-      CLV_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) return Status::Ok();
-      CLV_ASSIGN_OR_RETURN(ModelFitRecord f, internal::ReadFit(Row{q}));
-      page.items.push_back(std::move(f));
-    }
-  }));
-  if (page.items.size() > static_cast<std::size_t>(limit)) {
-    page.items.pop_back();
-    page.next_cursor = EncodeCursor(page.items.back().id);
-  }
-  return page;
+  return DescendingPage<ModelFitRecord>(
+      *this, sql, tenant, options.limit, options.cursor,
+      [](const Row& r) { return internal::ReadFit(r); },
+      [](const ModelFitRecord& f) { return f.id; });
 }
 
 // ---- Customer scores ----------------------------------------------------------------------------
