@@ -51,19 +51,30 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() {
+  # Below Linux's ephemeral range (32768–60999 by default): a port there can be the source port
+  # of one of the many client connections (wrk, the pools) — free to connect to, yet a listener
+  # cannot bind it. A plausible cause of the one unexplained "did not come up" of Fastify.
   local p
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
   done
   return 1
 }
-wait_http() {  # URL: until it answers at all (up to 60 s)
+wait_http() {  # URL LOG PID: until URL answers at all (up to 60 s); on failure print LOG
   for _ in $(seq 1 600); do
     curl -s -o /dev/null "$1" && return 0
+    if ! kill -0 "$3" 2>/dev/null; then
+      echo "api bench: the server for $1 exited before answering" >&2
+      break
+    fi
     sleep 0.1
   done
-  echo "api bench: $1 did not come up" >&2
+  echo "api bench: $1 did not come up; its log ($2):" >&2
+  # Kept and shown: the temporary directory (and the log with it) goes when the script exits.
+  sed 's/^/  | /' "$2" >&2 || true
+  cp "$2" "/tmp/clv-api-bench-$(basename "$2").$$" 2>/dev/null &&
+    echo "api bench: log kept as /tmp/clv-api-bench-$(basename "$2").$$" >&2
   return 1
 }
 
@@ -85,7 +96,7 @@ ours_port=$(free_port)
 CLV_LISTEN=127.0.0.1:$ours_port "$clv" serve >"$work/clv.log" 2>&1 &
 clv_pid=$!
 ours=http://127.0.0.1:$ours_port
-wait_http "$ours/health"
+wait_http "$ours/health" "$work/clv.log" "$clv_pid"
 
 token=$(curl -sf -H 'Content-Type: application/json' \
   -d "$(jq -n --arg e "$email" --arg p "$password" '{email: $e, password: $p}')" \
@@ -113,7 +124,7 @@ PORT=$fastify_port WORKERS=${FASTIFY_WORKERS:-2} PG_POOL_SIZE=${FASTIFY_PG_POOL_
   node "$fastify_dir/server.js" >"$work/fastify.log" 2>&1 &
 node_pid=$!
 fastify=http://127.0.0.1:$fastify_port
-wait_http "$fastify/clv/customers/1"
+wait_http "$fastify/clv/customers/1" "$work/fastify.log" "$node_pid"
 
 # Same answer from both (p_alive_history aside) for a few customers.
 for id in "$min_id" $(( (min_id + max_id) / 2 )) "$max_id"; do

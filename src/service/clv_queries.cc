@@ -330,18 +330,15 @@ Result<CustomerDetail> ClvQueryService::GetCustomer(TenantId tenant, CustomerId 
   engine::RfmData points = std::move(summaries).value();
   for (double& t_x : points.recency) t_x /= unit.divide_by;
   for (double& T : points.age) T /= unit.divide_by;
-  // AssessChurn applies the same one-time-buyer correction as the calculation's churn step;
-  // CLV plays no part in P(alive), so zeros stand in for it.
-  const std::vector<double> zeros(points.size(), 0.0);
-  Result<engine::ChurnReport> churn = engine::AssessChurn(**model, points, zeros);
-  if (!churn.ok()) return Internal("P(alive) history: " + churn.status().message());
+  // ChurnPAlive is AssessChurn's P(alive) (the same one-time-buyer correction as the
+  // calculation's churn step) without the ranking and totals, which a curve does not need.
+  Result<std::vector<double>> p_alive = engine::ChurnPAlive(**model, points);
+  if (!p_alive.ok()) return Internal("P(alive) history: " + p_alive.status().message());
   out.p_alive_history.resize(days.size());
   for (std::size_t i = 0; i < days.size(); ++i) {
     out.p_alive_history[i].day = days[i].first;
     out.p_alive_history[i].order = days[i].second;
-  }
-  for (const engine::ChurnRow& row : churn->ranked) {
-    out.p_alive_history[static_cast<std::size_t>(row.row)].p_alive = row.p_alive;
+    out.p_alive_history[i].p_alive = (*p_alive)[i];
   }
   return out;
 }

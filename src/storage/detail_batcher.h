@@ -5,7 +5,9 @@
 // How: a caller queues its request; if fewer than `max_in_flight` batches are running, it becomes
 // a leader, takes everything queued (its own request included, at most `max_batch` requests of
 // the oldest tenant in the queue) and runs them as one store call; otherwise it waits until a
-// leader has answered it or a slot frees (then it leads the next batch). An idle server therefore
+// leader has answered it or a slot frees (then it leads the next batch); each waiter has its own
+// condition variable, so a finished batch wakes only its requests and the queued ones (one of
+// which leads next), not the requests of the batch still running. An idle server therefore
 // runs each request at once, alone (no timer, no added latency); under load the requests that
 // arrive while `max_in_flight` batches run share the next one.
 //
@@ -58,12 +60,13 @@ class DetailBatcher {
  private:
   struct Waiter;
   void RunBatch(std::unique_lock<std::mutex>& lock);
+  // Signals every queued request if a slot is free (mu_ held).
+  void WakeQueued();
 
   const Fetch fetch_;
   const std::size_t max_in_flight_;
   const std::size_t max_batch_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   std::deque<Waiter*> queue_;  // oldest first; guarded by mu_
   std::size_t in_flight_ = 0;  // guarded by mu_
   Stats stats_;                // guarded by mu_

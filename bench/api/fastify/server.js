@@ -34,6 +34,9 @@ if (cluster.isPrimary && workers > 0) {
   });
   cluster.on('exit', (w, code, signal) => {
     console.error(`fastify: worker ${w.process.pid} exited (${signal || code})`);
+    // No worker left (e.g. every listen failed): exit too, so that the bench script sees it at
+    // once instead of waiting for a port nobody listens on.
+    if (Object.keys(cluster.workers).length === 0) process.exit(1);
   });
   const stop = () => {
     for (const id in cluster.workers) cluster.workers[id].kill('SIGTERM');

@@ -18,6 +18,56 @@ std::string_view ChurnRiskName(ChurnRisk risk) {
   return "low";
 }
 
+namespace {
+
+// The model that gives one-time buyers (x = 0) their P(alive); see the header.
+struct OneTimeBuyerModel {
+  const PurchaseModel* model = nullptr;  // the main model when no correction applies
+  std::unique_ptr<PurchaseModel> owned;  // MBG/NBD at the BG/NBD parameters, when built here
+  std::string source = "model";          // ChurnReport::one_time_buyer_p_alive_source
+};
+
+Result<OneTimeBuyerModel> SelectOneTimeBuyerModel(const PurchaseModel& model,
+                                                  const ChurnOptions& options) {
+  OneTimeBuyerModel out;
+  out.model = &model;
+  if (model.name() != "bgnbd") return out;  // only BG/NBD needs the correction
+  if (options.one_time_buyer_model != nullptr) {
+    out.model = options.one_time_buyer_model;
+    out.source = "fallback_model";
+    return out;
+  }
+  Result<std::unique_ptr<PurchaseModel>> mbg = MakePurchaseModel("mbgnbd", model.params());
+  if (!mbg.ok()) return mbg.status().WithContext("one-time-buyer correction");
+  out.owned = std::move(mbg).value();
+  out.model = out.owned.get();
+  out.source = "mbgnbd_at_bgnbd_params";
+  return out;
+}
+
+// Clamped: a probability a hair outside [0, 1] from rounding must not make a negative value at
+// risk. NaN passes through the clamp; callers report it.
+double ClampedPAlive(const PurchaseModel& m, double x, double t_x, double T) {
+  return std::clamp(m.ProbabilityAlive(x, t_x, T), 0.0, 1.0);
+}
+
+}  // namespace
+
+Result<std::vector<double>> ChurnPAlive(const PurchaseModel& model, const RfmData& data,
+                                        const ChurnOptions& options) {
+  CLV_RETURN_IF_ERROR(ValidateRfm(data));
+  CLV_ASSIGN_OR_RETURN(OneTimeBuyerModel x0, SelectOneTimeBuyerModel(model, options));
+  std::vector<double> p(data.size());
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const double x = data.frequency[i];
+    p[i] = ClampedPAlive(x == 0 ? *x0.model : model, x, data.recency[i], data.age[i]);
+    if (!std::isfinite(p[i])) {
+      return Internal("the model returned no finite P(alive) for row " + std::to_string(i));
+    }
+  }
+  return p;
+}
+
 Result<ChurnReport> AssessChurn(const PurchaseModel& model, const RfmData& data,
                                 std::span<const double> predicted_clv,
                                 const ChurnOptions& options) {
@@ -40,22 +90,9 @@ Result<ChurnReport> AssessChurn(const PurchaseModel& model, const RfmData& data,
   }
 
   ChurnReport report;
-  // The one-time-buyer correction (see the header): only BG/NBD needs it.
-  const PurchaseModel* x0_model = &model;
-  std::unique_ptr<PurchaseModel> mbg_at_bg_params;
-  if (model.name() == "bgnbd") {
-    if (options.one_time_buyer_model != nullptr) {
-      x0_model = options.one_time_buyer_model;
-      report.one_time_buyer_p_alive_source = "fallback_model";
-    } else {
-      const std::vector<double> params = model.params();
-      Result<std::unique_ptr<PurchaseModel>> mbg = MakePurchaseModel("mbgnbd", params);
-      if (!mbg.ok()) return mbg.status().WithContext("one-time-buyer correction");
-      mbg_at_bg_params = std::move(mbg).value();
-      x0_model = mbg_at_bg_params.get();
-      report.one_time_buyer_p_alive_source = "mbgnbd_at_bgnbd_params";
-    }
-  }
+  CLV_ASSIGN_OR_RETURN(OneTimeBuyerModel x0, SelectOneTimeBuyerModel(model, options));
+  report.one_time_buyer_p_alive_source = x0.source;
+  const PurchaseModel* x0_model = x0.model;
 
   report.ranked.resize(n);
   // Each row independently: the same answer for any thread count.
@@ -67,9 +104,7 @@ Result<ChurnReport> AssessChurn(const PurchaseModel& model, const RfmData& data,
     r.one_time_buyer = x == 0;
     const PurchaseModel& m = r.one_time_buyer ? *x0_model : model;
     r.p_alive_corrected = r.one_time_buyer && x0_model != &model;
-    // Clamped: a probability a hair outside [0, 1] from rounding must not make a negative
-    // value at risk. NaN passes through the clamp and is reported below.
-    r.p_alive = std::clamp(m.ProbabilityAlive(x, t_x, T), 0.0, 1.0);
+    r.p_alive = ClampedPAlive(m, x, t_x, T);
     r.value_at_risk = predicted_clv[i] * (1.0 - r.p_alive);
     r.risk = r.p_alive >= lo ? ChurnRisk::kLow
              : r.p_alive < hi ? ChurnRisk::kHigh

@@ -82,4 +82,12 @@ Result<ChurnReport> AssessChurn(const PurchaseModel& model, const RfmData& data,
                                 std::span<const double> predicted_clv,
                                 const ChurnOptions& options = {});
 
+// The P(alive) of every row in input order, exactly AssessChurn's `p_alive` for that row (the
+// same clamp and one-time-buyer correction; the thresholds play no part), without the ranking,
+// bands and totals — for per-customer curves (GET /clv/customers/:id's P(alive) history), where
+// the sort and sums were most of the cost. Sequential. InvalidArgument for invalid data
+// (ValidateRfm); Internal when the model gives a non-finite P(alive).
+Result<std::vector<double>> ChurnPAlive(const PurchaseModel& model, const RfmData& data,
+                                        const ChurnOptions& options = {});
+
 }  // namespace clv::engine

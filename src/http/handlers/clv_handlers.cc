@@ -70,19 +70,34 @@ void FitFields(json::object& o, const std::optional<storage::ModelFitRecord>& fi
   o["as_of"] = fit ? json::value(FormatDate(fit->as_of_us)) : json::value(nullptr);
 }
 
-// The P(alive) history array, serialised directly: it is most of the detail response (~90
-// points for a two-year customer) and a json::object per point cost more than the rest of the
-// answer. Numbers in shortest round-trip form; a non-finite p_alive (never produced) as null.
-std::string PAliveHistoryJson(const std::vector<service::PAlivePoint>& points) {
-  std::string out;
-  out.reserve(2 + points.size() * 56);
+// "YYYY-MM-DD" of a UTC day number, appended; FormatDate's text. The history writes ~90 of these
+// per response, so years 0..9999 are written digit by digit without a temporary string (others,
+// never produced by real data, go through FormatDate).
+void AppendDate(std::string& out, std::int64_t day) {
+  const CivilDay c = CivilFromDays(day);
+  if (c.year < 0 || c.year > 9999) {
+    out += FormatDate(day * kMicrosPerDay);
+    return;
+  }
+  char d[10] = {static_cast<char>('0' + c.year / 1000), static_cast<char>('0' + c.year / 100 % 10),
+                static_cast<char>('0' + c.year / 10 % 10), static_cast<char>('0' + c.year % 10),
+                '-', static_cast<char>('0' + c.month / 10), static_cast<char>('0' + c.month % 10),
+                '-', static_cast<char>('0' + c.day / 10), static_cast<char>('0' + c.day % 10)};
+  out.append(d, sizeof d);
+}
+
+// The P(alive) history array, serialised directly onto `out`: it is most of the detail response
+// (~90 points for a two-year customer) and a json::object per point cost more than the rest of
+// the answer. Numbers in shortest round-trip form; a non-finite p_alive (never produced) as null.
+void AppendPAliveHistoryJson(std::string& out, const std::vector<service::PAlivePoint>& points) {
+  out.reserve(out.size() + 2 + points.size() * 56);
   out += '[';
   char num[32];
   for (std::size_t i = 0; i < points.size(); ++i) {
     const service::PAlivePoint& p = points[i];
     if (i > 0) out += ',';
     out += R"({"date":")";
-    out += FormatDate(p.day * kMicrosPerDay);
+    AppendDate(out, p.day);
     out += R"(","p_alive":)";
     if (std::isfinite(p.p_alive)) {
       auto [end, ec] = std::to_chars(num, num + sizeof num, p.p_alive);
@@ -93,7 +108,6 @@ std::string PAliveHistoryJson(const std::vector<service::PAlivePoint>& points) {
     out += p.order ? R"(,"order":true})" : R"(,"order":false})";
   }
   out += ']';
-  return out;
 }
 
 json::value Cursor(const std::string& cursor) {
@@ -378,7 +392,7 @@ void RegisterClvRoutes(Router& router, service::ClvQueryService& queries) {
     constexpr std::string_view kTail = "[]}";
     CLV_CHECK(std::string_view(body).ends_with(kTail));
     body.resize(body.size() - kTail.size());
-    body += PAliveHistoryJson(d->p_alive_history);
+    AppendPAliveHistoryJson(body, d->p_alive_history);
     body += '}';
     return Response::Text(200, std::move(body), "application/json");
   }, RequirePermission("read_data"));

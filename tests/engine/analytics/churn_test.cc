@@ -178,5 +178,40 @@ TEST(ChurnTest, InvalidInput) {
   EXPECT_EQ(AssessChurn(*bg, broken, clv).status().code(), StatusCode::kInvalidArgument);
 }
 
+// ChurnPAlive is AssessChurn's P(alive) per row, in input order, for all three correction cases
+// (BG/NBD corrected by MBG/NBD at its parameters, by a fallback model, and an uncorrected model),
+// pinned to the published formulas for BG/NBD.
+TEST(ChurnTest, ChurnPAliveIsAssessChurnsPAliveInRowOrder) {
+  const auto bg = Make("bgnbd", {kR, kAlpha, kA, kB});
+  const auto mbg = Make("mbgnbd", {0.5, 6.0, 0.9, 2.0});
+  const auto pnbd = Make("pnbd", {0.553, 10.58, 0.606, 11.67});
+  ChurnOptions fallback;
+  fallback.one_time_buyer_model = mbg.get();
+  const RfmData d = Example();
+  const std::vector<double> clv = {100, 200, 300, 400, 50};
+  struct Case {
+    const PurchaseModel* model;
+    ChurnOptions options;
+  };
+  for (const Case& c : {Case{bg.get(), {}}, Case{bg.get(), fallback}, Case{pnbd.get(), {}}}) {
+    Result<ChurnReport> report = AssessChurn(*c.model, d, clv, c.options);
+    Result<std::vector<double>> p = ChurnPAlive(*c.model, d, c.options);
+    ASSERT_TRUE(report.ok() && p.ok());
+    ASSERT_EQ(p->size(), d.size());
+    for (const ChurnRow& row : report->ranked) {
+      EXPECT_EQ((*p)[static_cast<std::size_t>(row.row)], row.p_alive) << c.model->name() << row.row;
+    }
+  }
+  Result<std::vector<double>> p = ChurnPAlive(*bg, d);
+  ASSERT_TRUE(p.ok());
+  EXPECT_NEAR((*p)[0], MbgPAliveOneTimeBuyer(30), 1e-10);
+  for (std::size_t i = 1; i < d.size(); ++i) {
+    EXPECT_NEAR((*p)[i], BgNbdPAlive(d.frequency[i], d.recency[i], d.age[i]), 1e-10) << i;
+  }
+  RfmData broken = d;
+  broken.recency[1] = 50;  // recency > age
+  EXPECT_EQ(ChurnPAlive(*bg, broken).status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace clv::engine
