@@ -209,6 +209,18 @@ PoolStats PgPool::Stats() const {
   return s;
 }
 
+void AppendCopyField(std::string& out, std::string_view v) {
+  for (char ch : v) {
+    switch (ch) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out.push_back(ch);
+    }
+  }
+}
+
 void PgPool::Put(std::unique_ptr<PgConn> conn) {
   {
     std::lock_guard lock(mu_);

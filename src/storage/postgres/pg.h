@@ -45,6 +45,10 @@ inline Param P(std::string_view v) { return std::string(v); }
 inline Param P(const char* v) { return std::string(v); }
 inline Param P(std::optional<std::int64_t> v) { return v ? P(*v) : std::nullopt; }
 
+// COPY text format of one field: appends `v` with backslash, tab, newline and carriage return
+// escaped (the caller writes the tab between fields and the newline after a row).
+void AppendCopyField(std::string& out, std::string_view v);
+
 class PgConn {
  public:
   // Unavailable (naming host, port and database, never the password) when it cannot connect.

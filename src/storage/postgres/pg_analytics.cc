@@ -54,19 +54,6 @@ Param PD(double v) {
 
 using Row = PgRow;
 
-// COPY text format of one field.
-void AppendField(std::string& out, std::string_view v) {
-  for (char ch : v) {
-    switch (ch) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out.push_back(ch);
-    }
-  }
-}
-
 // One staged row: tenant_id, then kScoreColumns.
 void AppendScoreRow(std::string& out, TenantId tenant, const CustomerScore& s) {
   char buf[64];
@@ -88,7 +75,7 @@ void AppendScoreRow(std::string& out, TenantId tenant, const CustomerScore& s) {
         out.append(buf, end);
       }
     } else if constexpr (std::is_same_v<T, std::string_view>) {
-      AppendField(out, v);
+      AppendCopyField(out, v);
     } else {
       put_int(v);
     }

@@ -78,18 +78,6 @@ bool Counts(const OrderInput& o) {  // the customer aggregates' rule (store.h Up
 
 }  // namespace
 
-void AppendCopyField(std::string& out, std::string_view v) {
-  for (char ch : v) {
-    switch (ch) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out.push_back(ch);
-    }
-  }
-}
-
 void AppendCopyRow(std::string& out, std::int64_t seq, const OrderInput& o) {
   AppendInt(out, seq);
   out.push_back('\t');

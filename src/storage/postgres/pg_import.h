@@ -24,8 +24,6 @@ inline constexpr const char* kCopyStage =
     "COPY clv_stage (seq, source, external_id, customer_external_id, email, placed_at, "
     "currency, total_minor, status, refund_of) FROM STDIN";
 
-// COPY text format: appends `v` with backslash, tab, newline and carriage return escaped.
-void AppendCopyField(std::string& out, std::string_view v);
 // One clv_stage row (see kCopyStage in pg_store.cc) for order `o` at import index `seq`.
 void AppendCopyRow(std::string& out, std::int64_t seq, const OrderInput& o);
 
