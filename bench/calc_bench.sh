@@ -71,7 +71,8 @@ read -r ncust nord < <(psql -qAt -F' ' "$DATABASE_URL" \
   -c "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders)")
 echo "database: $ncust customers, $nord orders"
 
-port=$((20000 + RANDOM % 40000))
+. "$root/scripts/lib/ports.sh"
+port=$(free_port)
 CLV_LISTEN=127.0.0.1:$port "$clv" serve >"$work/clv.log" 2>&1 &
 clv_pid=$!
 url=http://127.0.0.1:$port

@@ -50,17 +50,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  # Below Linux's ephemeral range (32768–60999 by default): a port there can be the source port
-  # of one of the many client connections (wrk, the pools) — free to connect to, yet a listener
-  # cannot bind it. A plausible cause of the one unexplained "did not come up" of Fastify.
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  return 1
-}
+# free_port picks below Linux's ephemeral range (see there): a port inside it can be the source
+# port of one of the many client connections (wrk, the pools) — free to connect to, yet a
+# listener cannot bind it. A plausible cause of the one unexplained "did not come up" of Fastify.
+. "$root/scripts/lib/ports.sh"
 wait_http() {  # URL LOG PID: until URL answers at all (up to 60 s); on failure print LOG
   for _ in $(seq 1 600); do
     curl -s -o /dev/null "$1" && return 0
