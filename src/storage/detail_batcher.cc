@@ -16,10 +16,11 @@ struct DetailBatcher::Waiter {
   TenantId tenant;
   CustomerId customer;
   std::optional<Result<CustomerDetailRecord>> answer;  // set (under mu_) by a leader
-  // Signalled (under mu_) when `answer` is set or, while it is queued, when a slot may be free. One per waiter so that a finished batch wakes only its own requests
-  // and at most one would-be leader: with one shared condition variable every finished batch
-  // woke all ~60 waiting handler threads, most of which had nothing to do (≈ 12 % of the
-  // server's CPU in futex wake/wait under 64 connections, profile of session 5).
+  // Signalled (under mu_) when `answer` is set or, while it is queued, when a slot may be free.
+  // One per waiter so that a finished batch wakes only its own requests and the queued ones
+  // (WakeQueued), not those of the batch still running: with one shared condition variable every
+  // finished batch woke all ~60 waiting handler threads, most of which had nothing to do (≈ 12 %
+  // of the server's CPU in futex wake/wait under 64 connections, profile of session 5).
   std::condition_variable cv;
 };
 
