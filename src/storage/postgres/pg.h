@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include <charconv>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -48,6 +49,45 @@ inline Param P(std::optional<std::int64_t> v) { return v ? P(*v) : std::nullopt;
 // COPY text format of one field: appends `v` with backslash, tab, newline and carriage return
 // escaped (the caller writes the tab between fields and the newline after a row).
 void AppendCopyField(std::string& out, std::string_view v);
+
+// One row of COPY text format appended to `out`, field by field: the writer puts the tab
+// between fields and End() the newline. Text escapes (AppendCopyField); Int writes decimal;
+// Null writes \N; Raw appends text as it is (the caller's pre-formatted constant: a status
+// name, a tenant id or timestamp already in text, never user data).
+class CopyRowWriter {
+ public:
+  explicit CopyRowWriter(std::string& out) : out_(out) {}
+  CopyRowWriter& Text(std::string_view v) {
+    Sep();
+    AppendCopyField(out_, v);
+    return *this;
+  }
+  CopyRowWriter& Int(std::int64_t v) {
+    Sep();
+    char tmp[24];
+    auto [end, ec] = std::to_chars(tmp, tmp + sizeof tmp, v);
+    out_.append(tmp, end);
+    return *this;
+  }
+  CopyRowWriter& Null() { return Raw("\\N"); }
+  CopyRowWriter& Raw(std::string_view v) {
+    Sep();
+    out_ += v;
+    return *this;
+  }
+  void End() { out_.push_back('\n'); }
+
+ private:
+  void Sep() {
+    if (first_) {
+      first_ = false;
+    } else {
+      out_.push_back('\t');
+    }
+  }
+  std::string& out_;
+  bool first_ = true;
+};
 
 class PgConn {
  public:

@@ -56,31 +56,27 @@ using Row = PgRow;
 
 // One staged row: tenant_id, then kScoreColumns.
 void AppendScoreRow(std::string& out, TenantId tenant, const CustomerScore& s) {
-  char buf[64];
-  auto put_int = [&](std::int64_t v) {
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, end);
-  };
-  put_int(tenant.value);
+  CopyRowWriter row(out);
+  row.Int(tenant.value);
   internal::VisitScore(s, [&](int, auto v) {
-    out.push_back('\t');
     using T = decltype(v);
     if constexpr (std::is_same_v<T, double>) {
       if (std::isnan(v)) {
-        out += "\\N";
+        row.Null();
       } else if (std::isinf(v)) {
-        out += v > 0 ? "Infinity" : "-Infinity";
+        row.Raw(v > 0 ? "Infinity" : "-Infinity");
       } else {
+        char buf[64];
         auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-        out.append(buf, end);
+        row.Raw(std::string_view(buf, static_cast<std::size_t>(end - buf)));
       }
     } else if constexpr (std::is_same_v<T, std::string_view>) {
-      AppendCopyField(out, v);
+      row.Text(v);
     } else {
-      put_int(v);
+      row.Int(v);
     }
   });
-  out.push_back('\n');
+  row.End();
 }
 
 const std::string& CopyScoresSql() {

@@ -79,26 +79,18 @@ bool Counts(const OrderInput& o) {  // the customer aggregates' rule (store.h Up
 }  // namespace
 
 void AppendCopyRow(std::string& out, std::int64_t seq, const OrderInput& o) {
-  AppendInt(out, seq);
-  out.push_back('\t');
-  AppendCopyField(out, o.source);
-  out.push_back('\t');
-  AppendCopyField(out, o.external_id);
-  out.push_back('\t');
-  AppendCopyField(out, o.customer_external_id);
-  out.push_back('\t');
-  AppendCopyField(out, LowerAscii(o.email));
-  out.push_back('\t');
-  AppendInt(out, o.placed_at_us);
-  out.push_back('\t');
-  AppendCopyField(out, o.currency);
-  out.push_back('\t');
-  AppendInt(out, o.total_minor);
-  out.push_back('\t');
-  out += OrderStatusName(o.status);
-  out.push_back('\t');
-  AppendCopyField(out, o.refund_of);
-  out.push_back('\n');
+  CopyRowWriter(out)
+      .Int(seq)
+      .Text(o.source)
+      .Text(o.external_id)
+      .Text(o.customer_external_id)
+      .Text(LowerAscii(o.email))
+      .Int(o.placed_at_us)
+      .Text(o.currency)
+      .Int(o.total_minor)
+      .Raw(OrderStatusName(o.status))
+      .Text(o.refund_of)
+      .End();
 }
 
 std::size_t FingerprintSet::Slot(std::uint64_t h) const {
@@ -259,26 +251,20 @@ Status DirectImport::Add(PgConn& conn, std::span<const OrderInput> batch,
       continue;
     }
 
-    buf_ += tenant_text_;
-    buf_.push_back('\t');
-    AppendCopyField(buf_, o.source);
-    buf_.push_back('\t');
-    AppendCopyField(buf_, o.external_id);
-    buf_.push_back('\t');
-    AppendInt(buf_, c.id);
-    buf_.push_back('\t');
-    AppendInt(buf_, o.placed_at_us);
-    buf_.push_back('\t');
-    AppendCopyField(buf_, o.currency);
-    buf_.push_back('\t');
-    AppendInt(buf_, o.total_minor);
-    buf_.push_back('\t');
-    buf_ += OrderStatusName(o.status);
-    buf_ += "\t\\N\torder\t";
-    buf_ += now_text_;
-    buf_.push_back('\t');
-    buf_ += now_text_;
-    buf_.push_back('\n');
+    CopyRowWriter(buf_)
+        .Raw(tenant_text_)
+        .Text(o.source)
+        .Text(o.external_id)
+        .Int(c.id)
+        .Int(o.placed_at_us)
+        .Text(o.currency)
+        .Int(o.total_minor)
+        .Raw(OrderStatusName(o.status))
+        .Null()  // refund_of_order_id: refunds are written at Finish
+        .Raw("order")
+        .Raw(now_text_)
+        .Raw(now_text_)
+        .End();
     ++orders_;
     if (buf_.size() >= kCopyMessage) CLV_RETURN_IF_ERROR(Flush(conn));
   }
@@ -304,28 +290,14 @@ Result<UpsertResult> DirectImport::Finish(PgConn& conn) {
   CLV_RETURN_IF_ERROR(conn.CopyBegin(kCopyCustomers));
   for (const CustomerRow* row : by_key) {
     const CustomerRow& c = *row;
-    buf_ += tenant_text_;
-    buf_.push_back('\t');
-    AppendInt(buf_, c.id);
-    buf_.push_back('\t');
-    AppendCopyField(buf_, c.source);
-    buf_.push_back('\t');
-    AppendCopyField(buf_, c.external_id);
-    buf_.push_back('\t');
-    AppendCopyField(buf_, c.email);
+    CopyRowWriter row_out(buf_);
+    row_out.Raw(tenant_text_).Int(c.id).Text(c.source).Text(c.external_id).Text(c.email);
     if (c.count == 0) {
-      buf_ += "\t\\N\t\\N\t0\t";  // no counted order: no first/last time
+      row_out.Null().Null().Int(0);  // no counted order: no first/last time
     } else {
-      buf_.push_back('\t');
-      AppendInt(buf_, c.first_at);
-      buf_.push_back('\t');
-      AppendInt(buf_, c.last_at);
-      buf_.push_back('\t');
-      AppendInt(buf_, c.count);
-      buf_.push_back('\t');
+      row_out.Int(c.first_at).Int(c.last_at).Int(c.count);
     }
-    buf_ += now_text_;
-    buf_.push_back('\n');
+    row_out.Raw(now_text_).End();
     if (buf_.size() >= kCopyMessage) CLV_RETURN_IF_ERROR(Flush(conn));
   }
   CLV_RETURN_IF_ERROR(Pause(conn));
