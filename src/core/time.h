@@ -117,4 +117,8 @@ std::string FormatRfc3339(UnixMicros t);
 // "YYYY-MM-DD" of the UTC day containing `t`.
 std::string FormatDate(UnixMicros t);
 
+// FormatDate's text for UTC day number `day` (days since 1970-01-01, as UtcDayOf), appended to
+// `out` without a temporary string: for writers of many dates per response.
+void AppendDate(std::string& out, std::int64_t day);
+
 }  // namespace clv

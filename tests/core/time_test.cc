@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <string>
+#include <utility>
 
 #include "core/clock.h"
 
@@ -164,6 +167,44 @@ TEST(TimeFormatTest, FormatsRfc3339Utc) {
   EXPECT_EQ(FormatRfc3339(-1), "1969-12-31T23:59:59.999999Z");
   EXPECT_EQ(FormatDate(kMay1), "2024-05-01");
   EXPECT_EQ(FormatDate(-1), "1969-12-31");
+}
+
+TEST(TimeFormatTest, AppendDateWritesDayNumbersAfterWhatIsThere) {
+  std::string out = "x";
+  AppendDate(out, 0);
+  EXPECT_EQ(out, "x1970-01-01");
+  out.clear();
+  AppendDate(out, UtcDayOf(kMay1));
+  out += ',';
+  AppendDate(out, -1);
+  out += ',';
+  AppendDate(out, DaysFromCivil(2024, 2, 29));
+  EXPECT_EQ(out, "2024-05-01,1969-12-31,2024-02-29");
+  // The first and last days of the four-digit range, and one past each (sign, fifth digit).
+  const std::pair<CivilDay, const char*> kEdges[] = {{{0, 1, 1}, "0000-01-01"},
+                                                     {{9999, 12, 31}, "9999-12-31"},
+                                                     {{-1, 12, 31}, "-0001-12-31"},
+                                                     {{10000, 1, 1}, "10000-01-01"}};
+  for (const auto& [c, text] : kEdges) {
+    out.clear();
+    AppendDate(out, DaysFromCivil(c.year, c.month, c.day));
+    EXPECT_EQ(out, text);
+  }
+}
+
+TEST(TimeFormatTest, AppendDateIsFormatDateOfEveryDayOfFourCenturies) {
+  // One Gregorian cycle (146,097 days), every leap-year rule included, from 1900-01-01.
+  const std::int64_t first = DaysFromCivil(1900, 1, 1);
+  std::string out;
+  for (std::int64_t day = first; day < first + 146097; ++day) {
+    out.clear();
+    AppendDate(out, day);
+    const CivilDay c = CivilFromDays(day);
+    char want[32];
+    std::snprintf(want, sizeof want, "%04d-%02d-%02d", c.year, c.month, c.day);
+    ASSERT_EQ(out, want) << day;
+    ASSERT_EQ(FormatDate(day * kMicrosPerDay + kMicrosPerDay - 1), want) << day;
+  }
 }
 
 TEST(TimeFormatTest, FormatThenParseIsIdentity) {

@@ -70,22 +70,6 @@ void FitFields(json::object& o, const std::optional<storage::ModelFitRecord>& fi
   o["as_of"] = fit ? json::value(FormatDate(fit->as_of_us)) : json::value(nullptr);
 }
 
-// "YYYY-MM-DD" of a UTC day number, appended; FormatDate's text. The history writes ~90 of these
-// per response, so years 0..9999 are written digit by digit without a temporary string (others,
-// never produced by real data, go through FormatDate).
-void AppendDate(std::string& out, std::int64_t day) {
-  const CivilDay c = CivilFromDays(day);
-  if (c.year < 0 || c.year > 9999) {
-    out += FormatDate(day * kMicrosPerDay);
-    return;
-  }
-  char d[10] = {static_cast<char>('0' + c.year / 1000), static_cast<char>('0' + c.year / 100 % 10),
-                static_cast<char>('0' + c.year / 10 % 10), static_cast<char>('0' + c.year % 10),
-                '-', static_cast<char>('0' + c.month / 10), static_cast<char>('0' + c.month % 10),
-                '-', static_cast<char>('0' + c.day / 10), static_cast<char>('0' + c.day % 10)};
-  out.append(d, sizeof d);
-}
-
 // The P(alive) history array, serialised directly onto `out`: it is most of the detail response
 // (~90 points for a two-year customer) and a json::object per point cost more than the rest of
 // the answer. Numbers in shortest round-trip form; a non-finite p_alive (never produced) as null.
