@@ -23,8 +23,8 @@ using ::testing::HasSubstr;
 using testing::Backend;
 using testing::TestDatabase;
 
-constexpr UnixMicros kT0 = 1'700'000'000'000'000;  // 2023-11-14
-constexpr UnixMicros kDay = 86'400'000'000;
+using testing::kDay;
+using testing::kT0;
 
 // Order i: customer c(i % 23), placed i days after kT0, total 100 + i; every 9th cancelled
 // (not counted in the aggregates).

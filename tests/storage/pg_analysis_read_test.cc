@@ -16,7 +16,8 @@
 namespace clv::storage {
 namespace {
 
-constexpr UnixMicros kT0 = 1'700'000'000'000'000;
+using testing::kHour;
+using testing::kT0;
 constexpr int kOrders = 4000;
 
 using RowKey = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::string>;
@@ -46,7 +47,7 @@ class PgAnalysisReadTest : public testing::PgStoreTest {
       o.source = "api";
       o.external_id = "o" + std::to_string(i);
       o.customer_external_id = "c" + std::to_string((i * 31) % 97);
-      o.placed_at_us = kT0 + static_cast<UnixMicros>(i % 500) * 3'600'000'000;
+      o.placed_at_us = kT0 + static_cast<UnixMicros>(i % 500) * kHour;
       o.currency = "EUR";
       o.total_minor = 100 + i;
       o.status = i % 10 == 5 ? OrderStatus::kCancelled : OrderStatus::kPaid;

@@ -13,8 +13,8 @@
 #include <tuple>
 #include <vector>
 
-#include "storage/store.h"
 #include "storage/storage_test_fixtures.h"
+#include "storage/store.h"
 #include "storage/test_database.h"
 
 namespace clv::storage {
@@ -22,24 +22,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr UnixMicros kT0 = 1'700'000'000'000'000;  // 2023-11-14
-constexpr UnixMicros kHour = 3'600'000'000;
-
-OrderInput MakeRow(std::string source, std::string id, std::string customer, UnixMicros at,
-                 std::int64_t total, OrderStatus status = OrderStatus::kPaid,
-                 std::string refund_of = "", std::string email = "") {
-  OrderInput o;
-  o.source = std::move(source);
-  o.external_id = std::move(id);
-  o.customer_external_id = std::move(customer);
-  o.email = std::move(email);
-  o.placed_at_us = at;
-  o.currency = "EUR";
-  o.total_minor = total;
-  o.status = status;
-  o.refund_of = std::move(refund_of);
-  return o;
-}
+using testing::kHour;
+using testing::kT0;
+using testing::MakeOrder;
 
 // 3,000 rows over two sources and 130 customers per source: every 7th row carries an email
 // (mixed case, changing over time), every 11th is cancelled, every 13th pending, every 40th a
@@ -56,8 +41,8 @@ std::vector<OrderInput> Rows() {
     if (i % 13 == 0) status = OrderStatus::kPending;
     std::string email;
     if (i % 7 == 0) email = (i % 2 ? "Mail" : "mail") + std::to_string(i % 130 + i / 1000) + "@X.io";
-    out.push_back(MakeRow(source, id, customer, kT0 + (i * 7919 % 3000) * kHour, 100 + i % 997,
-                        status, "", email));
+    out.push_back(MakeOrder(id, customer, kT0 + (i * 7919 % 3000) * kHour, 100 + i % 997, status,
+                            "", source, email));
   }
   for (int i = 40; i < 3000; i += 40) {
     const int target = i - 1 - (i * 31) % std::min(i, 300);  // an earlier order, either source
@@ -195,8 +180,8 @@ TEST_F(PgFirstImportTest, WritesWhatTheStagedMergeWrites) {
 TEST_F(PgFirstImportTest, ErrorsNameTheIndexesAndLeaveNothing) {
   std::vector<OrderInput> rows;
   for (int i = 0; i < 10; ++i)
-    rows.push_back(MakeRow("shop", "o" + std::to_string(i), "c" + std::to_string(i % 3),
-                         kT0 + i * kHour, 100));
+    rows.push_back(MakeOrder("o" + std::to_string(i), "c" + std::to_string(i % 3), kT0 + i * kHour,
+                             100, OrderStatus::kPaid, "", "shop"));
   struct Case {
     std::vector<OrderInput> rows;
     std::string message;
@@ -297,11 +282,11 @@ TEST_F(PgFirstImportTest, ErrorsNameTheIndexesAndLeaveNothing) {
 TEST_F(PgFirstImportTest, ASecondImportOfAFreshTenantMergesIntoTheFirst) {
   std::vector<OrderInput> first, second;
   for (int i = 0; i < 200; ++i)
-    first.push_back(MakeRow("shop", "o" + std::to_string(i), "c" + std::to_string(i % 9),
-                          kT0 + i * kHour, 100));
+    first.push_back(MakeOrder("o" + std::to_string(i), "c" + std::to_string(i % 9), kT0 + i * kHour,
+                              100, OrderStatus::kPaid, "", "shop"));
   for (int i = 100; i < 300; ++i)
-    second.push_back(MakeRow("shop", "o" + std::to_string(i), "d" + std::to_string(i % 11),
-                           kT0 + i * kHour, 100));
+    second.push_back(MakeOrder("o" + std::to_string(i), "d" + std::to_string(i % 11),
+                               kT0 + i * kHour, 100, OrderStatus::kPaid, "", "shop"));
   auto importer = store_->BeginImport(a_, kT0);
   ASSERT_TRUE(importer.ok());
   ASSERT_TRUE((*importer)->Add(first).ok());

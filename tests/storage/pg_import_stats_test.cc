@@ -22,8 +22,8 @@ namespace {
 using testing::Backend;
 using testing::TestDatabase;
 
-constexpr UnixMicros kT0 = 1'700'000'000'000'000;  // 2023-11-14
-constexpr UnixMicros kHour = 3'600'000'000;
+using testing::kHour;
+using testing::kT0;
 
 // `n` orders "<prefix>o0".. over `customers` customers "<prefix>c0".., every 50th a refund of
 // the order before it.

@@ -26,8 +26,8 @@ namespace {
 using testing::Backend;
 using testing::TestDatabase;
 
-constexpr UnixMicros kT0 = 1'700'000'000'000'000;  // 2023-11-14
-constexpr UnixMicros kDay = 86'400'000'000;
+using testing::kDay;
+using testing::kT0;
 
 // n customers "<prefix>0".. with one order each; returns their ids in that order.
 std::vector<CustomerId> AddCustomers(Store& store, TenantId tenant, const std::string& prefix,

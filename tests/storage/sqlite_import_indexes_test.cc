@@ -20,8 +20,8 @@ namespace {
 using testing::Backend;
 using testing::TestDatabase;
 
-constexpr UnixMicros kT0 = 1'700'000'000'000'000;  // 2023-11-14
-constexpr UnixMicros kHour = 3'600'000'000;
+using testing::kHour;
+using testing::kT0;
 
 // Order i of customer c(i % 37), every 4th with an email; enough rows for several 64-row
 // chunks and customers written in more than one chunk.

@@ -1,17 +1,43 @@
-// Fixtures shared by the storage test files: a sample model fit record, and a fresh migrated
-// PostgreSQL database with its Store per test.
+// Fixtures shared by the storage test files: the tests' clock constants, an order row, a sample
+// model fit record, and a fresh migrated PostgreSQL database with its Store per test.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 
+#include "core/time.h"
 #include "storage/store.h"
 #include "storage/test_database.h"
 
 namespace clv::storage::testing {
+
+// The instant the storage tests build their data around (2023-11-14T22:13:20Z), and steps.
+inline constexpr UnixMicros kT0 = 1'700'000'000'000'000;
+inline constexpr UnixMicros kHour = kMicrosPerHour;
+inline constexpr UnixMicros kDay = kMicrosPerDay;
+
+// One order row as an import or API client sends it, in EUR; the email as given (the store
+// lower-cases it).
+inline OrderInput MakeOrder(std::string id, std::string customer, UnixMicros placed,
+                            std::int64_t total, OrderStatus status = OrderStatus::kPaid,
+                            std::string refund_of = "", std::string source = "api",
+                            std::string email = "") {
+  OrderInput o;
+  o.source = std::move(source);
+  o.external_id = std::move(id);
+  o.customer_external_id = std::move(customer);
+  o.email = std::move(email);
+  o.placed_at_us = placed;
+  o.currency = "EUR";
+  o.total_minor = total;
+  o.status = status;
+  o.refund_of = std::move(refund_of);
+  return o;
+}
 
 // A complete fit record of `tenant` created at `at` (as of the day before), 0 customers, report
 // {"ll":-123.5}; tests set what they need on top.
@@ -19,7 +45,7 @@ inline ModelFitRecord SampleFit(TenantId tenant, UnixMicros at) {
   ModelFitRecord f;
   f.tenant = tenant;
   f.created_at_us = at;
-  f.as_of_us = at - 86'400'000'000;
+  f.as_of_us = at - kDay;
   f.as_of_explicit = true;
   f.currency = "EUR";
   f.model = "bgnbd";

@@ -31,24 +31,9 @@ using ::testing::HasSubstr;
 using testing::Backend;
 using testing::TestDatabase;
 
-constexpr UnixMicros kT0 = 1'700'000'000'000'000;  // 2023-11-14
-constexpr UnixMicros kDay = 86'400'000'000;
-
-OrderInput MakeOrder(std::string id, std::string customer, UnixMicros placed, std::int64_t total,
-                     OrderStatus status = OrderStatus::kPaid, std::string refund_of = "",
-                     std::string source = "api", std::string email = "") {
-  OrderInput o;
-  o.source = std::move(source);
-  o.external_id = std::move(id);
-  o.customer_external_id = std::move(customer);
-  o.email = std::move(email);
-  o.placed_at_us = placed;
-  o.currency = "EUR";
-  o.total_minor = total;
-  o.status = status;
-  o.refund_of = std::move(refund_of);
-  return o;
-}
+using testing::kDay;
+using testing::kT0;
+using testing::MakeOrder;
 
 class StoreContractTest : public ::testing::TestWithParam<Backend> {
  protected:
