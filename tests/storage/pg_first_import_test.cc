@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <span>
 #include <string>
@@ -182,74 +183,69 @@ TEST_F(PgFirstImportTest, ErrorsNameTheIndexesAndLeaveNothing) {
   for (int i = 0; i < 10; ++i)
     rows.push_back(MakeOrder("o" + std::to_string(i), "c" + std::to_string(i % 3), kT0 + i * kHour,
                              100, OrderStatus::kPaid, "", "shop"));
+  // Each case: `rows` with a few fields changed, and what the error must say.
+  using Rows = std::vector<OrderInput>;
   struct Case {
-    std::vector<OrderInput> rows;
     std::string message;
+    std::function<void(Rows&)> change;
   };
-  std::vector<Case> cases;
-  {  // a duplicate in a later batch: the first index comes from the database
-    Case c{rows, "orders[2] and orders[7] have the same source and id ('shop', 'o2')"};
-    c.rows[7].external_id = "o2";
-    cases.push_back(c);
-  }
-  {  // the earlier row is a refund (refunds are written last)
-    Case c{rows, "orders[3] and orders[7] have the same source and id ('shop', 'o3')"};
-    c.rows[3].refund_of = "o1";
-    c.rows[7].external_id = "o3";
-    cases.push_back(c);
-  }
-  {  // the earlier row is an order after a refund: its index counts the refund
-    Case c{rows, "orders[4] and orders[6] have the same source and id ('shop', 'o4')"};
-    c.rows[2].refund_of = "o1";
-    c.rows[6].external_id = "o4";
-    cases.push_back(c);
-  }
-  {  // within one batch
-    Case c{rows, "orders[4] and orders[5] have the same source and id"};
-    c.rows[5].external_id = "o4";
-    cases.push_back(c);
-  }
-  {  // the same id in another source is no duplicate; a refund of a missing order
-    Case c{rows, "orders[8]: refund_of 'nope' is not an earlier or existing order"};
-    c.rows[6].source = "pos";
-    c.rows[6].external_id = "o1";
-    c.rows[8].refund_of = "nope";
-    cases.push_back(c);
-  }
-  {  // a refund of a LATER order
-    Case c{rows, "orders[3]: refund_of 'o9'"};
-    c.rows[3].refund_of = "o9";
-    cases.push_back(c);
-  }
-  {  // a refund of a refund; the earlier valid refund is fine
-    Case c{rows, "orders[6]: refund_of 'o4'"};
-    c.rows[4].refund_of = "o1";
-    c.rows[6].refund_of = "o4";
-    cases.push_back(c);
-  }
-  {  // a refund of an order of another source
-    Case c{rows, "orders[6]: refund_of 'o1' is not an earlier or existing order of source 'pos'"};
-    c.rows[6].source = "pos";
-    c.rows[6].refund_of = "o1";
-    cases.push_back(c);
-  }
-  {  // a duplicate wins over an earlier bad refund, as in UpsertOrders
-    Case c{rows, "orders[1] and orders[8]"};
-    c.rows[2].refund_of = "nope";
-    c.rows[8].external_id = "o1";
-    cases.push_back(c);
-  }
-  {  // an invalid row
-    Case c{rows, "orders[5]:"};
-    c.rows[5].total_minor = -1;
-    cases.push_back(c);
-  }
+  const Case cases[] = {
+      // a duplicate in a later batch: the first index comes from the database
+      {"orders[2] and orders[7] have the same source and id ('shop', 'o2')",
+       [](Rows& r) { r[7].external_id = "o2"; }},
+      // the earlier row is a refund (refunds are written last)
+      {"orders[3] and orders[7] have the same source and id ('shop', 'o3')",
+       [](Rows& r) {
+         r[3].refund_of = "o1";
+         r[7].external_id = "o3";
+       }},
+      // the earlier row is an order after a refund: its index counts the refund
+      {"orders[4] and orders[6] have the same source and id ('shop', 'o4')",
+       [](Rows& r) {
+         r[2].refund_of = "o1";
+         r[6].external_id = "o4";
+       }},
+      // within one batch
+      {"orders[4] and orders[5] have the same source and id",
+       [](Rows& r) { r[5].external_id = "o4"; }},
+      // the same id in another source is no duplicate; a refund of a missing order
+      {"orders[8]: refund_of 'nope' is not an earlier or existing order",
+       [](Rows& r) {
+         r[6].source = "pos";
+         r[6].external_id = "o1";
+         r[8].refund_of = "nope";
+       }},
+      // a refund of a LATER order
+      {"orders[3]: refund_of 'o9'", [](Rows& r) { r[3].refund_of = "o9"; }},
+      // a refund of a refund; the earlier valid refund is fine
+      {"orders[6]: refund_of 'o4'",
+       [](Rows& r) {
+         r[4].refund_of = "o1";
+         r[6].refund_of = "o4";
+       }},
+      // a refund of an order of another source
+      {"orders[6]: refund_of 'o1' is not an earlier or existing order of source 'pos'",
+       [](Rows& r) {
+         r[6].source = "pos";
+         r[6].refund_of = "o1";
+       }},
+      // a duplicate wins over an earlier bad refund, as in UpsertOrders
+      {"orders[1] and orders[8]",
+       [](Rows& r) {
+         r[2].refund_of = "nope";
+         r[8].external_id = "o1";
+       }},
+      // an invalid row
+      {"orders[5]:", [](Rows& r) { r[5].total_minor = -1; }},
+  };
   for (const Case& c : cases) {
-    auto direct = Import(a_, c.rows, 4);
+    Rows bad = rows;
+    c.change(bad);
+    auto direct = Import(a_, bad, 4);
     ASSERT_FALSE(direct.ok()) << c.message;
     EXPECT_EQ(direct.status().code(), StatusCode::kInvalidArgument);
     EXPECT_THAT(direct.status().message(), HasSubstr(c.message));
-    auto merged = store_->UpsertOrders(b_, c.rows, kT0);
+    auto merged = store_->UpsertOrders(b_, bad, kT0);
     ASSERT_FALSE(merged.ok()) << c.message;
     EXPECT_THAT(merged.status().message(), HasSubstr(c.message));
     EXPECT_EQ(Count("orders", a_), 0);
