@@ -1,6 +1,7 @@
 #include "storage/postgres/pg_store.h"
 
 #include <cstdlib>
+#include <limits>
 #include <string>
 
 #include "storage/common.h"
@@ -8,6 +9,7 @@
 #include "storage/postgres/pg_analytics.h"
 #include "storage/postgres/pg.h"
 #include "storage/postgres/pg_import.h"
+#include "storage/postgres/pg_reimport.h"
 
 namespace clv::storage::postgres {
 namespace {
@@ -460,7 +462,7 @@ class PgImporter final : public OrderImporter {
     if (!open_) return FailedPrecondition("the import is no longer open");
     Status s = direct_ ? direct_->Add(*lease_, batch, next_seq_)
                        : internal::ValidateBatch(batch, next_seq_);
-    if (s.ok() && !direct_) s = CopyRows(*lease_, batch, next_seq_);
+    if (s.ok() && !direct_) s = StageBatch(batch);
     if (!s.ok()) return Fail(s);
     next_seq_ += static_cast<std::int64_t>(batch.size());
     return Status::Ok();
@@ -469,8 +471,15 @@ class PgImporter final : public OrderImporter {
   Result<UpsertResult> Commit() override {
     if (!open_) return FailedPrecondition("the import is no longer open");
     if (direct_) return CommitDirect();
-    Status s = lease_->CopyEnd();
+    Status s = Status::Ok();
+    if (reimport_) {
+      stage_buf_.clear();
+      reimport_->EndStaging(stage_buf_);
+      if (!stage_buf_.empty()) s = lease_->CopyPut(stage_buf_);
+    }
+    if (s.ok()) s = lease_->CopyEnd();
     if (s.ok()) s = lease_->Command("ANALYZE clv_stage");  // plans for a million rows, not ten
+    if (s.ok() && reimport_) s = CheckLeftOut();
     if (!s.ok()) return Fail(s);
     StatsRefresh refresh;
     auto merged = Merge(*lease_, tenant_, now_, next_seq_, /*check_duplicates=*/true,
@@ -496,6 +505,93 @@ class PgImporter final : public OrderImporter {
   Status Fail(Status s) {
     Abort();
     return s;
+  }
+
+  // A re-import stages only the rows it cannot prove unchanged (ReImport, pg_reimport.h) once
+  // it has shown to be large against the tenant's stored orders: reading those costs the
+  // server ≈ 1/kReImportRatio of merging as many rows (measured, docs/benchmarks.md "Round 7"),
+  // and a small import into a large tenant must not hold them all in memory. Until then, and
+  // when the tenant has more than ReImport::kMaxOrders orders, every row is staged.
+  static constexpr std::int64_t kReImportMinRows = 5'000;
+  static constexpr std::int64_t kReImportRatio = 8;
+
+  Status StageBatch(std::span<const OrderInput> batch) {
+    if (!reimport_ && !reimport_decided_) CLV_RETURN_IF_ERROR(MaybeStartReImport(batch.size()));
+    if (!reimport_) return CopyRows(*lease_, batch, next_seq_);
+    constexpr std::size_t kSlice = 4096;
+    for (std::size_t i = 0; i < batch.size(); i += kSlice) {
+      stage_buf_.clear();
+      reimport_->Add(batch.subspan(i, std::min(kSlice, batch.size() - i)),
+                     next_seq_ + static_cast<std::int64_t>(i), stage_buf_);
+      if (!stage_buf_.empty()) CLV_RETURN_IF_ERROR(lease_->CopyPut(stage_buf_));
+    }
+    return Status::Ok();
+  }
+
+  Status MaybeStartReImport(std::size_t batch_rows) {
+    const std::int64_t rows = next_seq_ + static_cast<std::int64_t>(batch_rows);
+    if (rows < kReImportMinRows) return Status::Ok();
+    const std::vector<Param> tenant = {P(tenant_.value)};
+    if (stored_orders_ < 0) {  // once; the stage's COPY pauses for it (rows staged stay)
+      CLV_RETURN_IF_ERROR(lease_->CopyEnd());
+      CLV_ASSIGN_OR_RETURN(PgResult r,
+                           lease_->Exec("SELECT count(*) FROM orders WHERE tenant_id = $1", tenant));
+      stored_orders_ = r.Int(0, 0);
+      CLV_RETURN_IF_ERROR(lease_->CopyBegin(kCopyStage));
+    }
+    if (stored_orders_ > ReImport::kMaxOrders) {
+      reimport_decided_ = true;
+      return Status::Ok();
+    }
+    if (rows * kReImportRatio < stored_orders_) return Status::Ok();
+    reimport_decided_ = true;
+    // The stored orders are read under the tenant's order-write lock, held to COMMIT (Merge
+    // takes it again; advisory locks nest), so they stay what ReImport compares against.
+    CLV_RETURN_IF_ERROR(lease_->CopyEnd());
+    CLV_RETURN_IF_ERROR(lease_->Exec(kTenantOrderLock, tenant).status());
+    reimport_ = std::make_unique<ReImport>(tenant_);
+    CLV_ASSIGN_OR_RETURN(bool loaded, reimport_->Load(*lease_, next_seq_));
+    if (!loaded) reimport_.reset();
+    return lease_->CopyBegin(kCopyStage);
+  }
+
+  // Merge's duplicate and refund checks see only staged rows; ReImport tracked the rows left
+  // out. When it found a failure among them, the error the full merge would report is the
+  // earlier of its own and the staged rows' (duplicates before refunds, as in Merge).
+  Status CheckLeftOut() {
+    const auto dup = reimport_->FirstDuplicate();
+    const auto bad = reimport_->FirstBadRefund();
+    if (!dup && !bad) return Status::Ok();  // Merge's checks see every row that can fail
+    {
+      // Staged keys that are not stored have all their rows staged; stored keys were tracked.
+      constexpr const char* kStagedDuplicates =
+          "SELECT min(seq), max(seq), source, external_id FROM clv_stage "
+          "GROUP BY source, external_id HAVING count(*) > 1 AND max(seq) < $1 ORDER BY max(seq)";
+      CLV_ASSIGN_OR_RETURN(
+          PgResult r,
+          lease_->Exec(kStagedDuplicates,
+                       {P(dup ? dup->last : std::numeric_limits<std::int64_t>::max())}));
+      for (int i = 0; i < r.rows(); ++i) {
+        if (reimport_->IsStored(r.View(i, 2), r.View(i, 3))) continue;
+        OrderInput o;
+        o.source = r.Text(i, 2);
+        o.external_id = r.Text(i, 3);
+        return internal::DuplicateError(r.Int(i, 0), r.Int(i, 1), o);
+      }
+      if (dup) return internal::DuplicateError(dup->first, dup->last, dup->order);
+    }
+    CLV_ASSIGN_OR_RETURN(PgResult r, lease_->Exec(kFindBadRefund, {P(tenant_.value)}));
+    if (r.rows() > 0 && r.Int(0, 0) < bad->first) {
+      CLV_ASSIGN_OR_RETURN(
+          PgResult row,
+          lease_->Exec("SELECT source, refund_of FROM clv_stage WHERE seq = $1", {P(r.Int(0, 0))}));
+      if (row.rows() == 0) return Internal("postgres: staged row vanished");
+      OrderInput o;
+      o.source = row.Text(0, 0);
+      o.refund_of = row.Text(0, 1);
+      return internal::RefundTargetError(r.Int(0, 0), o);
+    }
+    return internal::RefundTargetError(bad->first, bad->second);
   }
 
   // Whether the tenant has no customer yet (hence no order): then the import goes straight into
@@ -542,6 +638,10 @@ class PgImporter final : public OrderImporter {
   const TenantId tenant_;
   const UnixMicros now_;
   std::unique_ptr<DirectImport> direct_;  // set for a tenant's first import
+  std::unique_ptr<ReImport> reimport_;    // set once a re-import leaves unchanged rows out
+  bool reimport_decided_ = false;
+  std::int64_t stored_orders_ = -1;       // the tenant's orders, counted once
+  std::string stage_buf_;
   std::int64_t next_seq_ = 0;
   bool open_ = false;
   bool closed_ = false;
