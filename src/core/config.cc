@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/encoding.h"
+
 extern char** environ;
 
 namespace clv {
@@ -174,50 +176,12 @@ std::optional<HostPort> ParseHostPort(std::string_view s, bool port_required) {
   return out;
 }
 
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
-
 // 32 bytes from 64 hex characters, or from base64 / base64url with or without '=' padding.
-// Kept here (not in security/) because core may not depend on it; the alphabets are small.
 std::optional<std::string> DecodeMasterKey(std::string_view text) {
-  std::string out;
-  if (text.size() == 64) {
-    for (std::size_t i = 0; i < 64; i += 2) {
-      auto hex = [](char c) {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-      };
-      int hi = hex(text[i]);
-      int lo = hex(text[i + 1]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>(hi << 4 | lo));
-    }
-    return out;
-  }
+  if (text.size() == 64) return HexDecode(text);
   if (text.size() == 44 && text.back() == '=') text.remove_suffix(1);
   if (text.size() != 43) return std::nullopt;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = Base64Value(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;  // non-canonical last symbol
-  return out;
+  return Base64Decode(text, Base64Alphabet::kStandardOrUrl);
 }
 
 std::string Lower(std::string_view s) {

@@ -3,7 +3,8 @@
 // All functions are pure and thread-safe. Decoders are strict: they return std::nullopt on any
 // character outside the alphabet, on impossible lengths and on non-canonical input (non-zero
 // unused trailing bits), so that one byte string has exactly one accepted text form. That
-// matters for tokens: two spellings of the same signature must not both verify.
+// matters for tokens: two spellings of the same signature must not both verify. The decoders of
+// base64url and hex are core/encoding.h's (the configuration decodes the master key with them).
 #pragma once
 
 #include <optional>
