@@ -46,7 +46,7 @@ namespace clv::storage {
 // The schema version this binary knows (the highest migration number of both backends; the
 // backends share numbering). Migrate() brings a database up to it; a database whose version is
 // higher is refused with FailedPrecondition.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 struct StoreOptions {
   // PostgreSQL: maximum number of connections (opened lazily). SQLite: maximum number of read
@@ -266,7 +266,10 @@ struct ScoredCustomer {
 struct CustomerDetailRecord {
   Customer customer;
   std::optional<CustomerScore> score;   // as GetCustomerScore (nullopt: no score)
-  std::optional<ModelFitRecord> fit;    // as GetCurrentFitSummary(tenant, {}) (nullopt: no fit)
+  // As GetCurrentFitSummary(tenant, {}) (null: no fit). Shared, never modified: the records of
+  // one GetCustomerDetails call (and, on PostgreSQL, of later calls while that fit is current)
+  // point at one copy instead of each carrying its own.
+  std::shared_ptr<const ModelFitRecord> fit;
   std::vector<AnalysisRow> rows;        // as AnalysisRowsForCustomers(tenant, {customer})
 };
 
