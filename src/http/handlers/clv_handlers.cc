@@ -14,6 +14,7 @@
 #include "engine/analytics/segments.h"
 #include "http/error_mapping.h"
 #include "http/handlers/json_fields.h"
+#include "http/json_writer.h"
 
 namespace clv::http {
 namespace {
@@ -92,6 +93,149 @@ void AppendPAliveHistoryJson(std::string& out, const std::vector<service::PAlive
     out += p.order ? R"(,"order":true})" : R"(,"order":false})";
   }
   out += ']';
+}
+
+// GET /clv/customers/:id's body, written straight into `out` with JsonWriter (no json::object
+// tree per request: building, hashing and freeing one cost more than the writing). Members in
+// the order the boost::json version had: the customer, the current fit's fields (FitFields),
+// order_summary, score (ScoreItem's members without the customer's, then the detail-only ones)
+// and p_alive_history last. Same values and JSON types as ScoreItem/FitFields give the list
+// (tests/http/api_clv_test.cc compares them).
+constexpr std::size_t kDetailBodyReserve = 1024;
+
+// "YYYY-MM-DD" of a UTC day number (FormatDate's text).
+void DateJson(JsonWriter& w, std::int64_t day) {
+  std::string& out = w.out();
+  out += '"';
+  AppendDate(out, day);
+  out += '"';
+  w.Wrote();
+}
+
+void DateOrNullJson(JsonWriter& w, std::int64_t day) { day < 0 ? w.Null() : DateJson(w, day); }
+
+void MinorOrNullJson(JsonWriter& w, double v) {
+  if (!std::isfinite(v)) return w.Null();
+  w.Int(static_cast<std::int64_t>(std::llround(v)));
+}
+
+void KeyNameJson(JsonWriter& w, std::string_view key, std::string_view name) {
+  w.BeginObject();
+  w.Key("key");
+  w.String(key);
+  w.Key("name");
+  w.String(name);
+  w.EndObject();
+}
+
+void AppendCustomerDetailJson(std::string& body, const service::CustomerDetail& d) {
+  JsonWriter w(body);
+  const Customer& c = d.customer;
+  const storage::ModelFitRecord* fit = d.fit ? &*d.fit : nullptr;
+  w.BeginObject();
+  w.Key("id");
+  w.Int(c.id.value);
+  w.Key("external_id");
+  w.String(c.external_id);
+  w.Key("source");
+  w.String(c.source);
+  w.Key("email");
+  c.email.empty() ? w.Null() : w.String(c.email);
+  w.Key("created_at");
+  w.String(FormatRfc3339(c.created_at_us));
+  w.Key("fit_id");
+  fit ? w.Int(fit->id) : w.Null();
+  w.Key("currency");
+  fit ? w.String(fit->currency) : w.Null();
+  w.Key("as_of");
+  fit ? DateJson(w, UtcDayOf(fit->as_of_us)) : w.Null();
+
+  w.Key("order_summary");
+  w.BeginObject();
+  w.Key("purchases");
+  w.Int(d.purchases);
+  w.Key("net_revenue_minor");
+  w.Int(d.net_revenue_minor);
+  w.Key("refunded_minor");
+  w.Int(d.refunded_minor);
+  w.Key("first_order_date");
+  c.first_order_at_us != 0 ? DateJson(w, UtcDayOf(c.first_order_at_us)) : w.Null();
+  w.Key("last_order_date");
+  c.last_order_at_us != 0 ? DateJson(w, UtcDayOf(c.last_order_at_us)) : w.Null();
+  w.EndObject();
+
+  w.Key("score");
+  if (d.score) {
+    const storage::CustomerScore& s = *d.score;
+    w.BeginObject();
+    w.Key("orders");
+    w.Int(s.orders);
+    w.Key("first_order_date");
+    DateOrNullJson(w, s.first_order_day);
+    w.Key("last_order_date");
+    DateOrNullJson(w, s.last_order_day);
+    w.Key("historical_clv_minor");
+    w.Int(s.historical_clv_minor);
+    w.Key("predicted_clv_minor");
+    w.Int(Minor(s.predicted_clv_minor));
+    w.Key("predicted_clv_interval");
+    w.BeginObject();
+    w.Key("level");
+    w.Double(0.8);
+    w.Key("lower_minor");
+    MinorOrNullJson(w, s.clv_lower_minor);
+    w.Key("upper_minor");
+    MinorOrNullJson(w, s.clv_upper_minor);
+    w.EndObject();
+    w.Key("p_alive");
+    w.Double(s.p_alive);
+    w.Key("expected_purchases_30d");
+    w.Double(s.expected_purchases_30d);
+    w.Key("expected_purchases_90d");
+    w.Double(s.expected_purchases_90d);
+    w.Key("expected_purchases_365d");
+    w.Double(s.expected_purchases_365d);
+    w.Key("churn_risk");
+    w.String(s.churn_risk);
+    w.Key("value_at_risk_minor");
+    w.Int(Minor(s.value_at_risk_minor));
+    w.Key("segment");
+    KeyNameJson(w, s.segment, service::SegmentName(s.segment));
+    w.Key("clv_tier");
+    KeyNameJson(w, s.clv_tier, service::ClvTierName(s.clv_tier));
+    w.Key("frequency");
+    w.Double(s.frequency);
+    w.Key("recency");
+    w.Double(s.recency);
+    w.Key("age");
+    w.Double(s.age);
+    w.Key("time_unit");
+    fit ? w.String(fit->period) : w.Null();
+    w.Key("expected_spend_minor");
+    w.Int(Minor(s.expected_spend_minor));
+    w.Key("predicted_clv_months");
+    w.Int(fit ? fit->clv_months : 12);
+    w.Key("rfm");
+    w.BeginObject();
+    w.Key("recency");
+    w.Int(s.rfm_recency);
+    w.Key("frequency");
+    w.Int(s.rfm_frequency);
+    w.Key("monetary");
+    w.Int(s.rfm_monetary);
+    w.EndObject();
+    w.Key("expected_next_order_date");
+    DateOrNullJson(w, s.expected_next_order_day);
+    w.Key("updated_at");
+    w.String(FormatRfc3339(s.updated_at_us));
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("p_alive_history");
+  AppendPAliveHistoryJson(w.out(), d.p_alive_history);
+  w.Wrote();
+  w.EndObject();
 }
 
 json::value Cursor(const std::string& cursor) {
@@ -336,48 +480,9 @@ void RegisterClvRoutes(Router& router, service::ClvQueryService& queries) {
       }
       return ErrorFromStatus(d.status());
     }
-    const Customer& c = d->customer;
-    json::object out;
-    out["id"] = c.id.value;
-    out["external_id"] = c.external_id;
-    out["source"] = c.source;
-    out["email"] = c.email.empty() ? json::value(nullptr) : json::value(c.email);
-    out["created_at"] = FormatRfc3339(c.created_at_us);
-    FitFields(out, d->fit);
-    out["order_summary"] = json::object{
-        {"purchases", d->purchases},
-        {"net_revenue_minor", d->net_revenue_minor},
-        {"refunded_minor", d->refunded_minor},
-        {"first_order_date", c.first_order_at_us != 0 ? json::value(FormatDate(c.first_order_at_us))
-                                                      : json::value(nullptr)},
-        {"last_order_date", c.last_order_at_us != 0 ? json::value(FormatDate(c.last_order_at_us))
-                                                    : json::value(nullptr)}};
-    if (d->score) {
-      const storage::CustomerScore& s = *d->score;
-      json::object score = ScoreItem({c, s});
-      for (std::string_view k : {"id", "external_id", "source", "email"}) score.erase(k);
-      score["frequency"] = s.frequency;
-      score["recency"] = s.recency;
-      score["age"] = s.age;
-      score["time_unit"] = d->fit ? json::value(d->fit->period) : json::value(nullptr);
-      score["expected_spend_minor"] = Minor(s.expected_spend_minor);
-      score["predicted_clv_months"] = d->fit ? d->fit->clv_months : 12;
-      score["rfm"] = json::object{
-          {"recency", s.rfm_recency}, {"frequency", s.rfm_frequency}, {"monetary", s.rfm_monetary}};
-      score["expected_next_order_date"] = DateOrNull(s.expected_next_order_day);
-      score["updated_at"] = FormatRfc3339(s.updated_at_us);
-      out["score"] = std::move(score);
-    } else {
-      out["score"] = nullptr;
-    }
-    // The last member, spliced in after serialising the rest: "...,"p_alive_history":[]}".
-    out["p_alive_history"] = json::array();
-    std::string body = json::serialize(out);
-    constexpr std::string_view kTail = "[]}";
-    CLV_CHECK(std::string_view(body).ends_with(kTail));
-    body.resize(body.size() - kTail.size());
-    AppendPAliveHistoryJson(body, d->p_alive_history);
-    body += '}';
+    std::string body;
+    body.reserve(kDetailBodyReserve + d->p_alive_history.size() * 56);
+    AppendCustomerDetailJson(body, *d);
     return Response::Text(200, std::move(body), "application/json");
   }, RequirePermission("read_data"));
 
