@@ -115,6 +115,29 @@ Router BasicRouter() {
   return router;
 }
 
+// GET /slow, for holding a worker busy: its handler signals WaitEntered() and answers
+// {"done": true} only after Release(). Must outlive the server it is added to.
+class SlowRoute {
+ public:
+  void AddTo(Router& router) {
+    router.Get(
+        "/slow",
+        [this](Request&) {
+          entered_.set_value();
+          released_.wait();
+          return Response::Json(200, {{"done", true}});
+        },
+        Public());
+  }
+  void WaitEntered() { entered_.get_future().wait(); }
+  void Release() { release_.set_value(); }
+
+ private:
+  std::promise<void> entered_;
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+};
+
 TEST(HttpServer, RoutesWithParamsAndPrefersLiterals) {
   auto server = StartServer(BasicRouter());
   TestClient c(server->port());
@@ -462,18 +485,9 @@ TEST(HttpServer, IdleConnectionIsClosedAndPartialRequestGets408) {
 }
 
 TEST(HttpServer, GracefulShutdownFinishesInFlightAndRefusesNew) {
-  std::promise<void> entered;
-  std::promise<void> release;
-  std::shared_future<void> release_future = release.get_future().share();
+  SlowRoute slow;
   Router router = BasicRouter();
-  router.Get(
-      "/slow",
-      [&](Request&) {
-        entered.set_value();
-        release_future.wait();
-        return Response::Json(200, {{"done", true}});
-      },
-      Public());
+  slow.AddTo(router);
   auto server = StartServer(std::move(router));
   const auto port = server->port();
 
@@ -481,7 +495,7 @@ TEST(HttpServer, GracefulShutdownFinishesInFlightAndRefusesNew) {
   ASSERT_EQ(idle.Request("GET", "/clv/customers/1")->status, 200);
   TestClient busy(port);
   ASSERT_TRUE(busy.SendRaw("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-  entered.get_future().wait();
+  slow.WaitEntered();
 
   server->Stop();
   TestClient refused(port);
@@ -490,7 +504,7 @@ TEST(HttpServer, GracefulShutdownFinishesInFlightAndRefusesNew) {
   EXPECT_TRUE(idle.WaitForClose());  // idle keep-alive connections close at once
 
   std::thread waiter([&] { server->Wait(); });
-  release.set_value();
+  slow.Release();
   auto r = busy.ReadResponse();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
@@ -502,25 +516,16 @@ TEST(HttpServer, GracefulShutdownFinishesInFlightAndRefusesNew) {
 }
 
 TEST(HttpServer, FullWorkerQueueAnswers503) {
-  std::promise<void> entered;
-  std::promise<void> release;
-  std::shared_future<void> release_future = release.get_future().share();
+  SlowRoute slow;
   Router router = BasicRouter();
-  router.Get(
-      "/slow",
-      [&](Request&) {
-        entered.set_value();
-        release_future.wait();
-        return Response::Json(200, {{"done", true}});
-      },
-      Public());
+  slow.AddTo(router);
   ServerOptions options = TestOptions();
   options.worker_threads = 1;
   options.max_queued_requests = 1;
   auto server = StartServer(std::move(router), options);
   TestClient a(server->port()), b(server->port()), c(server->port());
   ASSERT_TRUE(a.SendRaw("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-  entered.get_future().wait();  // the only worker is busy
+  slow.WaitEntered();  // the only worker is busy
   ASSERT_TRUE(b.SendRaw("GET /clv/customers/1 HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(c.SendRaw("GET /clv/customers/2 HTTP/1.1\r\nHost: x\r\n\r\n"));
   // One of b and c fills the queue; the other is refused at once. Whichever answers first
@@ -534,7 +539,7 @@ TEST(HttpServer, FullWorkerQueueAnswers503) {
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(r->Header("Retry-After"), "1");
   ExpectEnvelope(*r, "unavailable");
-  release.set_value();
+  slow.Release();
   EXPECT_EQ(a.ReadResponse()->status, 200);
   EXPECT_EQ(queued.ReadResponse()->status, 200);
 }
