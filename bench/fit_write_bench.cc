@@ -10,23 +10,19 @@
 // the customer index (deterministic); only one batch is in memory. Prints seconds and scores/s
 // per phase, and the process's peak RSS. Results are recorded in docs/benchmarks.md
 // ("Fit write").
-#include <libpq-fe.h>
-#include <stdlib.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "storage/store.h"
+#include "store_bench_backends.h"
 
 namespace {
 
+using clv::bench::PeakRssMiB;
 using clv::storage::CustomerScore;
 using clv::storage::Store;
 
@@ -35,12 +31,6 @@ struct Config {
   long batch = 10'000;
   std::string backend = "all";
 };
-
-long PeakRssMiB() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_maxrss / 1024;
-}
 
 int Fail(const char* backend, const clv::Status& s) {
   std::fprintf(stderr, "%s: %s\n", backend, s.ToString().c_str());
@@ -171,16 +161,6 @@ int Bench(const std::string& url, const char* backend, const Config& cfg) {
   return rc;
 }
 
-int PgAdmin(const std::string& url, const std::string& sql) {
-  PGconn* c = PQconnectdb(url.c_str());
-  PGresult* r = PQexec(c, sql.c_str());
-  const int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : 1;
-  if (rc) std::fprintf(stderr, "postgres: %s", PQerrorMessage(c));
-  PQclear(r);
-  PQfinish(c);
-  return rc;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -196,25 +176,7 @@ int main(int argc, char** argv) {
     }
   }
   if (cfg.customers <= 0 || cfg.batch <= 0) return 2;
-  int rc = 0;
-  if (cfg.backend == "all" || cfg.backend == "sqlite") {
-    std::string dir = (std::filesystem::temp_directory_path() / "clv-fit-bench.XXXXXX").string();
-    if (!mkdtemp(dir.data())) return 1;
-    rc |= Bench("sqlite:" + dir + "/bench.db", "sqlite", cfg);
-    std::filesystem::remove_all(dir);
-  }
-  if (cfg.backend == "all" || cfg.backend == "postgres") {
-    const char* admin = std::getenv("CLV_TEST_POSTGRES_URL");
-    if (!admin || !*admin) {
-      std::printf("postgres   skipped: CLV_TEST_POSTGRES_URL is not set\n");
-    } else {
-      const std::string name = "clv_fitbench_" + std::to_string(getpid());
-      if (PgAdmin(admin, "CREATE DATABASE " + name) != 0) return 1;
-      std::string url = admin;
-      url = url.substr(0, url.rfind('/')) + "/" + name;
-      rc |= Bench(url, "postgres", cfg);
-      PgAdmin(admin, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-    }
-  }
-  return rc;
+  return clv::bench::ForEachBackend(
+      cfg.backend, "clv_fitbench",
+      [&](const std::string& url, const char* backend) { return Bench(url, backend, cfg); });
 }

@@ -8,23 +8,22 @@
 // CLV_TEST_POSTGRES_URL when set — then imports the same orders again (all unchanged, the
 // idempotent path). Prints orders/s per phase and the process's peak RSS. Results are recorded
 // in docs/benchmarks.md ("Store import").
-#include <libpq-fe.h>
-#include <stdlib.h>
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "storage/store.h"
+#include "store_bench_backends.h"
 
 namespace {
 
+using clv::bench::PeakRssMiB;
 using clv::OrderInput;
 using clv::storage::Store;
 
@@ -71,12 +70,6 @@ double CpuSeconds() {
   getrusage(RUSAGE_SELF, &ru);
   return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-long PeakRssMiB() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_maxrss / 1024;
 }
 
 int RunImport(Store& store, clv::TenantId tenant, const Config& cfg, const char* phase,
@@ -136,16 +129,6 @@ int Bench(const std::string& url, const char* backend, const Config& cfg) {
   return rc;
 }
 
-int PgAdmin(const std::string& url, const std::string& sql) {
-  PGconn* c = PQconnectdb(url.c_str());
-  PGresult* r = PQexec(c, sql.c_str());
-  const int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : 1;
-  if (rc) std::fprintf(stderr, "postgres: %s", PQerrorMessage(c));
-  PQclear(r);
-  PQfinish(c);
-  return rc;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -162,25 +145,7 @@ int main(int argc, char** argv) {
     }
   }
   if (cfg.orders <= 0 || cfg.customers <= 0 || cfg.batch <= 0) return 2;
-  int rc = 0;
-  if (cfg.backend == "all" || cfg.backend == "sqlite") {
-    std::string dir = (std::filesystem::temp_directory_path() / "clv-import-bench.XXXXXX").string();
-    if (!mkdtemp(dir.data())) return 1;
-    rc |= Bench("sqlite:" + dir + "/bench.db", "sqlite", cfg);
-    std::filesystem::remove_all(dir);
-  }
-  if (cfg.backend == "all" || cfg.backend == "postgres") {
-    const char* admin = std::getenv("CLV_TEST_POSTGRES_URL");
-    if (!admin || !*admin) {
-      std::printf("postgres   skipped: CLV_TEST_POSTGRES_URL is not set\n");
-    } else {
-      const std::string name = "clv_bench_" + std::to_string(getpid());
-      if (PgAdmin(admin, "CREATE DATABASE " + name) != 0) return 1;
-      std::string url = admin;
-      url = url.substr(0, url.rfind('/')) + "/" + name;
-      rc |= Bench(url, "postgres", cfg);
-      PgAdmin(admin, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-    }
-  }
-  return rc;
+  return clv::bench::ForEachBackend(
+      cfg.backend, "clv_bench",
+      [&](const std::string& url, const char* backend) { return Bench(url, backend, cfg); });
 }
