@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,7 +85,9 @@ struct PAlivePoint {
 
 struct CustomerDetail {
   Customer customer;
-  std::optional<storage::ModelFitRecord> fit;
+  // The current fit without its report (null before the first calculation); shared with the
+  // other requests of its store read (storage::CustomerDetailRecord::fit), never modified.
+  std::shared_ptr<const storage::ModelFitRecord> fit;
   // nullopt when the customer has no score (no calculation yet, or bought after the fit and
   // not rescored); then p_alive_history is empty too.
   std::optional<storage::CustomerScore> score;

@@ -1,6 +1,7 @@
 // Store::GetCustomerDetail's default: the four single reads, one after another. Stores with
 // round trips to a server override it (PostgreSQL: storage/postgres/pg_customer_detail.cc).
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "storage/store.h"
@@ -18,7 +19,7 @@ Result<CustomerDetailRecord> Store::GetCustomerDetail(TenantId tenant, CustomerI
   }
   Result<ModelFitRecord> fit = GetCurrentFitSummary(tenant, {});
   if (fit.ok()) {
-    out.fit = std::move(fit).value();
+    out.fit = std::make_shared<const ModelFitRecord>(std::move(fit).value());
   } else if (fit.status().code() != StatusCode::kNotFound) {
     return fit.status();
   }

@@ -266,9 +266,9 @@ struct ScoredCustomer {
 struct CustomerDetailRecord {
   Customer customer;
   std::optional<CustomerScore> score;   // as GetCustomerScore (nullopt: no score)
-  // As GetCurrentFitSummary(tenant, {}) (null: no fit). Shared, never modified: the records of
-  // one GetCustomerDetails call (and, on PostgreSQL, of later calls while that fit is current)
-  // point at one copy instead of each carrying its own.
+  // As GetCurrentFitSummary(tenant, {}) (null: no fit). Shared and never modified: on
+  // PostgreSQL every record showing the same fit (all of one GetCustomerDetails call, and of
+  // later calls while it is current) points at one copy instead of carrying its own.
   std::shared_ptr<const ModelFitRecord> fit;
   std::vector<AnalysisRow> rows;        // as AnalysisRowsForCustomers(tenant, {customer})
 };

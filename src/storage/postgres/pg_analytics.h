@@ -8,10 +8,12 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -86,6 +88,22 @@ class PgAnalyticsStore : public Store {
 
   // ---- Hook provided by PgStore ----
   virtual PgPool& analytics_pool() = 0;
+
+ private:
+  // GetCustomerDetails' copy of each tenant's current fit summary (pg_customer_detail.cc). Not a
+  // cache of WHAT is current: every statement still reads the current fit's id; the summary is
+  // reused only when that id (and its created_at) matches, which is exact because a model_fits
+  // row is never updated once written (ids come from a sequence and are not reused).
+  struct DetailFits {
+    std::mutex mu;
+    std::unordered_map<std::int64_t, std::shared_ptr<const ModelFitRecord>> by_tenant;  // mu
+  };
+  DetailFits detail_fits_;
+  // The fit `fit_id` (created at `created_at_us`) of the tenant as the detail read shows it:
+  // detail_fits_'s copy when it is that fit, else read on `c` and remembered.
+  Result<std::shared_ptr<const ModelFitRecord>> DetailFit(PgConn& c, TenantId tenant,
+                                                          std::int64_t fit_id,
+                                                          UnixMicros created_at_us);
 };
 
 }  // namespace clv::storage::postgres
