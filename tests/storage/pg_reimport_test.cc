@@ -292,11 +292,11 @@ TEST_F(PgReImportTest, StagesExactlyTheRowsThatAreNotUnchanged) {
   auto conn = postgres::PgConn::Connect(db_->url(), 5);
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();
   postgres::ReImport re(a_);
-  auto loaded = re.Load(**conn, 0);
+  std::string out;
+  auto loaded = re.Load(**conn, 0, out);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   ASSERT_TRUE(*loaded);
   EXPECT_EQ(re.stored_orders(), kBase);
-  std::string out;
   re.Add(rows, 0, out);
   std::set<std::int64_t> staged;
   for (std::size_t start = 0; start < out.size();) {
@@ -310,7 +310,7 @@ TEST_F(PgReImportTest, StagesExactlyTheRowsThatAreNotUnchanged) {
   EXPECT_FALSE(re.FirstBadRefund());
   // The same file as stored: nothing staged but the last-email rows that change an email.
   postgres::ReImport same(a_);
-  ASSERT_TRUE(same.Load(**conn, 0).value());
+  ASSERT_TRUE(same.Load(**conn, 0, out).value());
   out.clear();
   same.Add(base_, 0, out);
   EXPECT_EQ(out, "");

@@ -37,7 +37,8 @@ namespace clv::storage::postgres {
 //    GROUP BY finds them;
 //  - refunds left out: their target must be a stored order or an earlier non-refund row of the
 //    import (kFindBadRefund's rule); the first failing one is FirstBadRefund.
-// Rows staged before the switch (Load after some batches) are replayed from clv_stage.
+// Rows staged before the switch (Load after some batches) are read back from clv_stage and
+// decided like the others.
 // Contract: the caller's transaction holds the tenant's order-write lock from before Load until
 // COMMIT, and clv_stage has only this import's rows. Memory ≈ 75 bytes per stored order plus
 // ≈ 60 per customer; Load refuses (false) above kMaxOrders stored orders.
@@ -48,10 +49,11 @@ class ReImport {
 
   explicit ReImport(TenantId tenant) : tenant_(tenant) {}
 
-  // Reads the tenant's orders and customers and replays the `staged` rows already in clv_stage
-  // (the stage COPY must be ended; the caller resumes it). False (and nothing kept) when the
-  // tenant has more than kMaxOrders orders.
-  Result<bool> Load(PgConn& conn, std::int64_t staged);
+  // Reads the tenant's orders and customers, then the `staged` rows already in clv_stage
+  // (import indexes 0..staged-1; the stage COPY must be ended): it empties clv_stage and appends
+  // to `restage` those to stage again, which the caller sends once it has resumed the COPY.
+  // False (nothing kept, clv_stage untouched) when the tenant has more than kMaxOrders orders.
+  Result<bool> Load(PgConn& conn, std::int64_t staged, std::string& restage);
 
   // Decides each row of `batch` (validated; import indexes from first_seq) and appends the rows
   // to stage to `out` in clv_stage COPY text.
@@ -106,9 +108,6 @@ class ReImport {
   bool Unchanged(const Order& e, const OrderInput& o) const;
   void NoteEmail(std::uint32_t customer, std::uint32_t carrier, std::int64_t seq,
                  std::string_view email);
-  // Tracks one staged row that does not go through Add's decision (replay).
-  void TrackStaged(std::int64_t seq, std::string_view source, std::string_view id,
-                   std::string_view customer, bool has_email, bool is_refund);
   OrderInput Rebuild(std::uint32_t index) const;  // a stored order as an import row
 
   const TenantId tenant_;

@@ -550,9 +550,11 @@ class PgImporter final : public OrderImporter {
     CLV_RETURN_IF_ERROR(lease_->CopyEnd());
     CLV_RETURN_IF_ERROR(lease_->Exec(kTenantOrderLock, tenant).status());
     reimport_ = std::make_unique<ReImport>(tenant_);
-    CLV_ASSIGN_OR_RETURN(bool loaded, reimport_->Load(*lease_, next_seq_));
+    stage_buf_.clear();
+    CLV_ASSIGN_OR_RETURN(bool loaded, reimport_->Load(*lease_, next_seq_, stage_buf_));
     if (!loaded) reimport_.reset();
-    return lease_->CopyBegin(kCopyStage);
+    CLV_RETURN_IF_ERROR(lease_->CopyBegin(kCopyStage));
+    return stage_buf_.empty() ? Status::Ok() : lease_->CopyPut(stage_buf_);
   }
 
   // Merge's duplicate and refund checks see only staged rows; ReImport tracked the rows left
