@@ -168,24 +168,27 @@ std::uint32_t ReImport::Append(std::string_view s) {
   return off;
 }
 
-std::uint32_t ReImport::FindOrder(std::string_view source, std::string_view id) const {
-  if (order_slots_.empty()) return kNone;
-  const std::size_t mask = order_slots_.size() - 1;
+namespace {
+// The record of `records` (indexed by `slots`, see BuildSlots) whose key is (source, id), or kNone.
+template <typename Record>
+std::uint32_t Probe(const std::vector<std::uint32_t>& slots, const std::vector<Record>& records,
+                    std::string_view arena, std::string_view source, std::string_view id) {
+  if (slots.empty()) return ReImport::kNone;
+  const std::size_t mask = slots.size() - 1;
   for (std::size_t s = HashKey(source, id) & mask;; s = (s + 1) & mask) {
-    const std::uint32_t i = order_slots_[s];
-    if (i == kNone) return kNone;
-    if (KeyIs(Key(orders_[i].key_off, orders_[i].key_len), source, id)) return i;
+    const std::uint32_t i = slots[s];
+    if (i == ReImport::kNone) return ReImport::kNone;
+    if (KeyIs(arena.substr(records[i].key_off, records[i].key_len), source, id)) return i;
   }
+}
+}  // namespace
+
+std::uint32_t ReImport::FindOrder(std::string_view source, std::string_view id) const {
+  return Probe(order_slots_, orders_, arena_, source, id);
 }
 
 std::uint32_t ReImport::FindCustomer(std::string_view source, std::string_view id) const {
-  if (customer_slots_.empty()) return kNone;
-  const std::size_t mask = customer_slots_.size() - 1;
-  for (std::size_t s = HashKey(source, id) & mask;; s = (s + 1) & mask) {
-    const std::uint32_t i = customer_slots_[s];
-    if (i == kNone) return kNone;
-    if (KeyIs(Key(customers_[i].key_off, customers_[i].key_len), source, id)) return i;
-  }
+  return Probe(customer_slots_, customers_, arena_, source, id);
 }
 
 Result<bool> ReImport::Load(PgConn& conn, std::int64_t staged, std::string& restage) {
