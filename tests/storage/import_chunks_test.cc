@@ -59,12 +59,7 @@ class ImportChunksTest : public ::testing::TestWithParam<Backend> {
   // The whole import in batches of `batch` orders.
   Result<UpsertResult> Import(TenantId tenant, const std::vector<OrderInput>& all,
                               std::size_t batch = 1000) {
-    CLV_ASSIGN_OR_RETURN(auto importer, store_->BeginImport(tenant, kT0 + 1));
-    for (std::size_t i = 0; i < all.size(); i += batch) {
-      CLV_RETURN_IF_ERROR(importer->Add(std::span<const OrderInput>(all).subspan(
-          i, std::min(batch, all.size() - i))));
-    }
-    return importer->Commit();
+    return testing::ImportInBatches(*store_, tenant, all, batch, kT0 + 1);
   }
   // Customer external id -> (order count, first, last, email), the stored aggregates.
   std::map<std::string, std::tuple<std::int64_t, std::optional<UnixMicros>,

@@ -87,11 +87,7 @@ class PgImportStatsTest : public testing::PgStoreTest {
   }
 
   Result<UpsertResult> Import(std::span<const OrderInput> orders) {
-    CLV_ASSIGN_OR_RETURN(auto importer, store_->BeginImport(tenant_, kT0));
-    for (std::size_t i = 0; i < orders.size(); i += 700) {
-      CLV_RETURN_IF_ERROR(importer->Add(orders.subspan(i, std::min<std::size_t>(700, orders.size() - i))));
-    }
-    return importer->Commit();
+    return testing::ImportInBatches(*store_, tenant_, orders, 700, kT0);
   }
 
   TenantId tenant_;

@@ -59,12 +59,7 @@ class SqliteImportIndexesTest : public ::testing::Test {
   }
 
   Result<UpsertResult> Import(TenantId tenant, const std::vector<OrderInput>& all) {
-    CLV_ASSIGN_OR_RETURN(auto importer, store_->BeginImport(tenant, kT0 + 1));
-    for (std::size_t i = 0; i < all.size(); i += 100) {
-      CLV_RETURN_IF_ERROR(importer->Add(std::span<const OrderInput>(all).subspan(
-          i, std::min<std::size_t>(100, all.size() - i))));
-    }
-    return importer->Commit();
+    return testing::ImportInBatches(*store_, tenant, all, 100, kT0 + 1);
   }
 
   long long Int(const std::string& sql) {

@@ -5,10 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <algorithm>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "core/status.h"
 #include "core/time.h"
 #include "storage/store.h"
 #include "storage/test_database.h"
@@ -37,6 +41,42 @@ inline OrderInput MakeOrder(std::string id, std::string customer, UnixMicros pla
   o.status = status;
   o.refund_of = std::move(refund_of);
   return o;
+}
+
+// One import of `rows` into `tenant` through Store::BeginImport (the `clv import` path), added
+// `batch` rows at a time and committed with `now` as its time.
+inline Result<UpsertResult> ImportInBatches(Store& store, TenantId tenant,
+                                            std::span<const OrderInput> rows, std::size_t batch,
+                                            UnixMicros now) {
+  CLV_ASSIGN_OR_RETURN(auto importer, store.BeginImport(tenant, now));
+  for (std::size_t i = 0; i < rows.size(); i += batch)
+    CLV_RETURN_IF_ERROR(importer->Add(rows.subspan(i, std::min(batch, rows.size() - i))));
+  return importer->Commit();
+}
+
+// Every item of a List* call (`list(options)` returns Result<Page<T>>), page by page at the
+// largest page size; a failing page is a test failure and ends the list.
+template <typename T, typename Options, typename List>
+std::vector<T> ListAll(List list) {
+  std::vector<T> out;
+  Options options;
+  options.limit = kMaxPageLimit;
+  do {
+    Result<Page<T>> page = list(options);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok()) break;
+    out.insert(out.end(), page->items.begin(), page->items.end());
+    options.cursor = page->next_cursor;
+  } while (!options.cursor.empty());
+  return out;
+}
+inline std::vector<Customer> AllCustomers(Store& store, TenantId tenant) {
+  return ListAll<Customer, ListCustomersOptions>(
+      [&](const ListCustomersOptions& o) { return store.ListCustomers(tenant, o); });
+}
+inline std::vector<Order> AllOrders(Store& store, TenantId tenant) {
+  return ListAll<Order, ListOrdersOptions>(
+      [&](const ListOrdersOptions& o) { return store.ListOrders(tenant, o); });
 }
 
 // A complete fit record of `tenant` created at `at` (as of the day before), 0 customers, report
