@@ -33,6 +33,10 @@ class JsonWriter {
   void Double(double v);
   void Bool(bool v) { Separate(); out_ += v ? "true" : "false"; }
   void Null() { Separate(); out_ += "null"; }
+  // Key(key) then the value: one line per member.
+  void IntField(std::string_view key, std::int64_t v) { Key(key); Int(v); }
+  void DoubleField(std::string_view key, double v) { Key(key); Double(v); }
+  void StringField(std::string_view key, std::string_view v) { Key(key); String(v); }
   // Pre-serialised JSON text (one complete value), inserted as is.
   void Raw(std::string_view json) { Separate(); out_ += json; }
 

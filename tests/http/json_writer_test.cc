@@ -89,6 +89,17 @@ TEST(JsonWriterTest, DoublesRoundTripAndStayDoubles) {
   EXPECT_EQ(out, "[1.0,null,null,null]");
 }
 
+TEST(JsonWriterTest, FieldsAreTheKeyThenTheValue) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject();
+  w.IntField("i", 7);
+  w.DoubleField("d", 2.0);
+  w.StringField("s", "a\"b");
+  w.EndObject();
+  EXPECT_EQ(out, R"({"i":7,"d":2.0,"s":"a\"b"})");
+}
+
 TEST(JsonWriterTest, IntegersAtTheLimits) {
   std::string out;
   JsonWriter w(out);
