@@ -164,34 +164,12 @@ class PgReImportTest : public testing::PgStoreTest {
   }
 
   Result<UpsertResult> Import(TenantId tenant, std::span<const OrderInput> rows, std::size_t batch) {
-    CLV_ASSIGN_OR_RETURN(auto importer, store_->BeginImport(tenant, kT0 + 1));
-    for (std::size_t i = 0; i < rows.size(); i += batch)
-      CLV_RETURN_IF_ERROR(importer->Add(rows.subspan(i, std::min(batch, rows.size() - i))));
-    return importer->Commit();
-  }
-
-  template <typename T, typename Options, typename List>
-  std::vector<T> All(List list) {
-    std::vector<T> out;
-    Options options;
-    options.limit = kMaxPageLimit;
-    do {
-      Result<Page<T>> page = list(options);
-      EXPECT_TRUE(page.ok()) << page.status().ToString();
-      if (!page.ok()) break;
-      out.insert(out.end(), page->items.begin(), page->items.end());
-      options.cursor = page->next_cursor;
-    } while (!options.cursor.empty());
-    return out;
+    return testing::ImportInBatches(*store_, tenant, rows, batch, kT0 + 1);
   }
   std::vector<Customer> AllCustomers(TenantId tenant) {
-    return All<Customer, ListCustomersOptions>(
-        [&](const ListCustomersOptions& o) { return store_->ListCustomers(tenant, o); });
+    return testing::AllCustomers(*store_, tenant);
   }
-  std::vector<Order> AllOrders(TenantId tenant) {
-    return All<Order, ListOrdersOptions>(
-        [&](const ListOrdersOptions& o) { return store_->ListOrders(tenant, o); });
-  }
+  std::vector<Order> AllOrders(TenantId tenant) { return testing::AllOrders(*store_, tenant); }
 
   // Customers by key: every field but id and tenant.
   using CustomerFields = std::tuple<std::string, UnixMicros, UnixMicros, std::int64_t, UnixMicros>;
