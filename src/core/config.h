@@ -74,7 +74,7 @@ struct Config {
   LogLevel log_level = LogLevel::kInfo;     // LOG_LEVEL
   LogFormat log_format = LogFormat::kText;  // LOG_FORMAT
   int io_threads = 0;                       // CLV_IO_THREADS, 0 = hardware concurrency
-  int worker_threads = 0;                   // CLV_WORKER_THREADS, 0 = hardware concurrency
+  int worker_threads = 0;                   // CLV_WORKER_THREADS, 0 = max(16, 8 × cores)
   std::int64_t max_body_bytes = 1'048'576;  // CLV_MAX_BODY_BYTES
   int access_token_ttl_seconds = 900;       // CLV_ACCESS_TOKEN_TTL_SECONDS, 60..86400
   int refresh_token_ttl_days = 30;          // CLV_REFRESH_TOKEN_TTL_DAYS, 1..365
