@@ -221,6 +221,84 @@ void AppendCopyField(std::string& out, std::string_view v) {
   }
 }
 
+Status CopyTextReader::Finish() const {
+  if (!pending_.empty()) return Internal("postgres: truncated COPY text stream");
+  return Status::Ok();
+}
+
+namespace {
+int HexDigit(char h) {
+  if (h >= '0' && h <= '9') return h - '0';
+  if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+  if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+void CopyTextReader::Split(std::string_view line) {
+  row_.fields_.clear();
+  row_.nulls_.clear();
+  // A decoded field is never longer than its raw text, so the buffer, sized once per row, never
+  // moves while fields point into it.
+  if (decoded_.size() < line.size()) decoded_.resize(line.size());
+  char* const buf = decoded_.data();
+  std::size_t used = 0;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t tab = line.find('\t', start);
+    const std::string_view raw =
+        line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
+    const bool null = raw == "\\N";
+    row_.nulls_.push_back(null ? 1 : 0);
+    if (null) {
+      row_.fields_.emplace_back();
+    } else if (raw.find('\\') == std::string_view::npos) {
+      row_.fields_.push_back(raw);  // the common case: nothing to decode, no copy
+    } else {
+      char* const out = buf + used;
+      std::size_t n = 0;
+      for (std::size_t i = 0; i < raw.size(); ++i) {
+        const char c = raw[i];
+        if (c != '\\' || i + 1 == raw.size()) {  // a trailing lone backslash stays itself
+          out[n++] = c;
+          continue;
+        }
+        const char e = raw[++i];
+        switch (e) {
+          case 'b': out[n++] = '\b'; break;
+          case 'f': out[n++] = '\f'; break;
+          case 'n': out[n++] = '\n'; break;
+          case 'r': out[n++] = '\r'; break;
+          case 't': out[n++] = '\t'; break;
+          case 'v': out[n++] = '\v'; break;
+          case 'x': {  // \xh or \xhh; \x without a hex digit is "x"
+            int v = 0, digits = 0;
+            for (int d; digits < 2 && i + 1 < raw.size() && (d = HexDigit(raw[i + 1])) >= 0;
+                 ++digits, ++i)
+              v = v * 16 + d;
+            out[n++] = digits == 0 ? 'x' : static_cast<char>(v);
+            break;
+          }
+          default:
+            if (e >= '0' && e <= '7') {  // \o, \oo or \ooo
+              int v = e - '0';
+              for (int d = 1; d < 3 && i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '7';
+                   ++d)
+                v = v * 8 + (raw[++i] - '0');
+              out[n++] = static_cast<char>(v);
+            } else {
+              out[n++] = e;  // \\ and any other escaped character stand for themselves
+            }
+        }
+      }
+      row_.fields_.emplace_back(out, n);
+      used += n;
+    }
+    if (tab == std::string_view::npos) break;
+    start = tab + 1;
+  }
+}
+
 void PgPool::Put(std::unique_ptr<PgConn> conn) {
   {
     std::lock_guard lock(mu_);

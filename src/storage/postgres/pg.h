@@ -89,6 +89,65 @@ class CopyRowWriter {
   bool first_ = true;
 };
 
+// Decodes rows of COPY text format (COPY ... TO STDOUT, default format, as PostgreSQL's COPY
+// docs "Text Format" define it) from the CopyData chunks that carry them: a row ends at '\n',
+// its fields are split at tabs, a field that is exactly \N is NULL, and backslash escapes are
+// decoded: \b \f \n \r \t \v, \x with one or two hex digits, \ with one to three octal digits,
+// and a backslash before any other character stands for that character. A row may be split
+// over chunks at any byte: the bytes of an unfinished row are held until its newline arrives.
+// No allocation per row or field once the buffers have grown to the longest row: fields are
+// views into the chunk (or the held bytes), or into one decode buffer when they had escapes.
+class CopyTextReader {
+ public:
+  // One decoded row, valid only during the callback that receives it.
+  class Row {
+   public:
+    std::size_t size() const { return fields_.size(); }
+    // Field `i` decoded; "" for NULL.
+    std::string_view operator[](std::size_t i) const { return fields_[i]; }
+    bool IsNull(std::size_t i) const { return nulls_[i] != 0; }
+
+   private:
+    friend class CopyTextReader;
+    std::vector<std::string_view> fields_;
+    std::vector<char> nulls_;
+  };
+
+  // Decodes the complete rows in `data` (after the held bytes of an unfinished one) and calls
+  // `on_row(const Row&)`, which returns Status, for each in order; the first non-OK Status
+  // stops and is returned (the reader must not be fed again after that).
+  template <typename OnRow>
+  Status Feed(std::string_view data, OnRow&& on_row) {
+    if (!pending_.empty()) {
+      const std::size_t nl = data.find('\n');
+      if (nl == std::string_view::npos) {
+        pending_.append(data);
+        return Status::Ok();
+      }
+      pending_.append(data.substr(0, nl));
+      Split(pending_);
+      CLV_RETURN_IF_ERROR(on_row(static_cast<const Row&>(row_)));
+      pending_.clear();
+      data.remove_prefix(nl + 1);
+    }
+    for (std::size_t nl; (nl = data.find('\n')) != std::string_view::npos;) {
+      Split(data.substr(0, nl));
+      CLV_RETURN_IF_ERROR(on_row(static_cast<const Row&>(row_)));
+      data.remove_prefix(nl + 1);
+    }
+    pending_.assign(data);
+    return Status::Ok();
+  }
+  // Internal if the stream ended inside a row (bytes after the last newline).
+  Status Finish() const;
+
+ private:
+  void Split(std::string_view line);  // decodes `line` (without its newline) into row_
+  std::string pending_;               // an unfinished row's bytes
+  std::string decoded_;               // fields that had escapes, decoded (sized per row)
+  Row row_;
+};
+
 class PgConn {
  public:
   // Unavailable (naming host, port and database, never the password) when it cannot connect.

@@ -93,40 +93,16 @@ void AppendCopyRow(std::string& out, std::int64_t seq, const OrderInput& o) {
       .End();
 }
 
-std::size_t FingerprintSet::Slot(std::uint64_t h) const {
-  // Fibonacci hashing spreads whatever bits the hash function varies over the table.
-  return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ull) >> 20) & (slots_.size() - 1);
+bool DirectImport::See(std::uint64_t fp) {
+  if (fp == 0) fp = 1;
+  // A fingerprint is its own hash, and equal fingerprints are the same entry.
+  return seen_.Insert(fp, fp, [fp](std::uint64_t e) { return e == fp; },
+                      [](std::uint64_t e) { return e; }) == 0;
 }
 
-bool FingerprintSet::Contains(std::uint64_t h) const {
-  if (h == 0) h = 1;
-  if (slots_.empty()) return false;
-  for (std::size_t i = Slot(h);; i = (i + 1) & (slots_.size() - 1)) {
-    if (slots_[i] == h) return true;
-    if (slots_[i] == 0) return false;
-  }
-}
-
-bool FingerprintSet::Insert(std::uint64_t h) {
-  if (h == 0) h = 1;
-  if ((size_ + 1) * 2 > slots_.size()) Grow();
-  const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = Slot(h);; i = (i + 1) & mask) {
-    if (slots_[i] == h) return false;
-    if (slots_[i] == 0) {
-      slots_[i] = h;
-      ++size_;
-      return true;
-    }
-  }
-}
-
-void FingerprintSet::Grow() {
-  std::vector<std::uint64_t> old = std::move(slots_);
-  slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
-  size_ = 0;
-  for (std::uint64_t h : old)
-    if (h != 0) Insert(h);
+bool DirectImport::Seen(std::uint64_t fp) const {
+  if (fp == 0) fp = 1;
+  return seen_.Find(fp, [fp](std::uint64_t e) { return e == fp; }) != 0;
 }
 
 Status DirectImport::Start(PgConn& conn) {
@@ -202,7 +178,7 @@ Status DirectImport::CheckRepeat(PgConn& conn, std::uint64_t fp, std::int64_t se
 // an order at all (checked at Finish), is that earlier row.
 Status DirectImport::CheckRefund(PgConn& conn, std::uint64_t target_fp, std::int64_t seq,
                                  const OrderInput& o) {
-  if (!seen_.Contains(target_fp)) {
+  if (!Seen(target_fp)) {
     NoteBadRefund(seq);
   } else if (collided_.count(target_fp) > 0) {
     CLV_RETURN_IF_ERROR(Pause(conn));
@@ -227,7 +203,7 @@ Status DirectImport::Add(PgConn& conn, std::span<const OrderInput> batch,
     }
     MakeKey(key_, o.source, o.external_id);
     const std::uint64_t fp = hash(key_);
-    if (!seen_.Insert(fp)) CLV_RETURN_IF_ERROR(CheckRepeat(conn, fp, seq, o));
+    if (!See(fp)) CLV_RETURN_IF_ERROR(CheckRepeat(conn, fp, seq, o));
 
     MakeKey(key_, o.source, o.customer_external_id);
     auto [it, inserted] =

@@ -27,20 +27,80 @@ inline constexpr const char* kCopyStage =
 // One clv_stage row (see kCopyStage in pg_store.cc) for order `o` at import index `seq`.
 void AppendCopyRow(std::string& out, std::int64_t seq, const OrderInput& o);
 
-// A set of 64-bit fingerprints (open addressing, linear probing), 16–32 bytes per element
-// (2–4 slots each): the direct import's memory of every (source, external_id) it has written.
-class FingerprintSet {
+// Open addressing with linear probing over a power-of-two array of entries, at most half full
+// (it doubles as it fills): the hash index of the import paths, which hold a million keys in
+// 4–8 bytes each where std::unordered_map would take ≈ 40 plus the key. An entry is whatever the
+// caller stores — a record's index (ReImport) or a key's fingerprint (DirectImport) —; `kEmpty`
+// marks a free slot and is never stored. The table keeps no hashes: the caller gives each
+// entry's hash when adding or seeking it, says which probed entry is the one sought (`match`),
+// and gives a stored entry's hash again when the table grows (`rehash`). Entries are never
+// removed.
+template <typename Entry, Entry kEmpty>
+class ProbeTable {
  public:
-  // Adds `h`; false when it was present already.
-  bool Insert(std::uint64_t h);
-  bool Contains(std::uint64_t h) const;
+  // Room for `n` entries without growing.
+  template <typename Rehash>
+  void Reserve(std::size_t n, Rehash&& rehash) {
+    std::size_t want = kMinSlots;
+    while (want < 2 * n) want *= 2;
+    if (want > slots_.size()) Resize(want, rehash);
+  }
+
+  // The entry added under `hash` for which `match(entry)` holds, or kEmpty.
+  template <typename Match>
+  Entry Find(std::uint64_t hash, Match&& match) const {
+    if (slots_.empty()) return kEmpty;
+    for (std::size_t i = Slot(hash);; i = (i + 1) & (slots_.size() - 1)) {
+      const Entry e = slots_[i];
+      if (e == kEmpty || match(e)) return e;
+    }
+  }
+
+  // Adds `entry` (not kEmpty) under `hash` unless an entry for which `match` holds is there
+  // already: returns that entry, or kEmpty when `entry` was added.
+  template <typename Match, typename Rehash>
+  Entry Insert(std::uint64_t hash, Entry entry, Match&& match, Rehash&& rehash) {
+    if ((size_ + 1) * 2 > slots_.size()) Resize(slots_.empty() ? kMinSlots : 2 * slots_.size(), rehash);
+    for (std::size_t i = Slot(hash);; i = (i + 1) & (slots_.size() - 1)) {
+      const Entry e = slots_[i];
+      if (e == kEmpty) {
+        slots_[i] = entry;
+        ++size_;
+        return kEmpty;
+      }
+      if (match(e)) return e;
+    }
+  }
+
   std::size_t size() const { return size_; }
+  std::size_t slots() const { return slots_.size(); }
 
  private:
-  void Grow();
-  std::size_t Slot(std::uint64_t h) const;
-  std::vector<std::uint64_t> slots_;  // 0 = empty (a fingerprint 0 is stored as 1)
+  static constexpr std::size_t kMinSlots = 1024;
+
+  // Fibonacci hashing: the top bits of hash × 2^64/φ, so that a hash whose low bits vary little
+  // still spreads over the table.
+  std::size_t Slot(std::uint64_t hash) const {
+    return static_cast<std::size_t>((hash * 0x9E3779B97F4A7C15ull) >> shift_);
+  }
+
+  template <typename Rehash>
+  void Resize(std::size_t n, Rehash& rehash) {
+    std::vector<Entry> old(n, kEmpty);
+    old.swap(slots_);
+    shift_ = 64;
+    for (std::size_t s = n; s > 1; s /= 2) --shift_;
+    for (const Entry e : old) {
+      if (e == kEmpty) continue;
+      std::size_t i = Slot(rehash(e));
+      while (slots_[i] != kEmpty) i = (i + 1) & (n - 1);
+      slots_[i] = e;
+    }
+  }
+
+  std::vector<Entry> slots_;
   std::size_t size_ = 0;
+  int shift_ = 64;  // 64 − log2(slots_.size())
 };
 
 // A tenant's FIRST import (it has no customer, hence no order), written straight into `orders`
@@ -95,6 +155,9 @@ class DirectImport {
   Status CheckRefund(PgConn& conn, std::uint64_t target_fp, std::int64_t seq,
                      const OrderInput& o);
   void NoteBadRefund(std::int64_t seq);  // keeps the smallest index
+  // Adds fingerprint `fp` to seen_: false when it was there already.
+  bool See(std::uint64_t fp);
+  bool Seen(std::uint64_t fp) const;
   struct Refund {
     std::int64_t seq = 0;
     OrderInput row;
@@ -106,7 +169,8 @@ class DirectImport {
   std::string key_;        // scratch for map keys
   std::string tenant_text_, now_text_;
   Param id_sequence_;      // oid of the customers id sequence
-  FingerprintSet seen_;    // (source, external_id) of every row written
+  // The fingerprint of every (source, external_id) written (0, the free slot, is kept as 1).
+  ProbeTable<std::uint64_t, 0> seen_;
   std::unordered_map<std::string, std::uint32_t> customer_index_;  // source\0external_id
   std::vector<CustomerRow> customers_;
   std::vector<std::int64_t> free_ids_;  // reserved customer ids, descending: next at the back

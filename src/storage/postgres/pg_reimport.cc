@@ -1,126 +1,28 @@
 #include "storage/postgres/pg_reimport.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <functional>
 #include <limits>
 
 #include "storage/common.h"
-#include "storage/postgres/pg_import.h"
 
 namespace clv::storage::postgres {
 namespace {
 
 using internal::LowerAscii;
 
-// Text COPY rows (COPY ... TO STDOUT, default format): fields split on tabs, backslash escapes
-// decoded, \N = NULL. CopyData messages carry whole rows in practice, but bytes are buffered
-// until a newline all the same.
-class CopyTextReader {
- public:
-  using RowFn = std::function<Status(const std::vector<std::string>&, const std::vector<bool>&)>;
-  explicit CopyTextReader(RowFn row) : row_(std::move(row)) {}
-
-  Status Feed(std::string_view data) {
-    if (!pending_.empty()) {
-      pending_.append(data);
-      std::string all = std::move(pending_);
-      pending_.clear();
-      return Lines(all);
-    }
-    return Lines(data);
-  }
-  Status Finish() const {
-    if (!pending_.empty()) return Internal("postgres: truncated COPY text stream");
-    return Status::Ok();
-  }
-
- private:
-  Status Lines(std::string_view in) {
-    std::size_t start = 0;
-    for (std::size_t nl; (nl = in.find('\n', start)) != std::string_view::npos; start = nl + 1)
-      CLV_RETURN_IF_ERROR(Row(in.substr(start, nl - start)));
-    pending_.assign(in.substr(start));
-    return Status::Ok();
-  }
-
-  Status Row(std::string_view line) {
-    std::size_t n = 0;
-    std::size_t start = 0;
-    while (true) {
-      const std::size_t tab = line.find('\t', start);
-      const std::string_view raw =
-          line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start);
-      if (fields_.size() <= n) {
-        fields_.emplace_back();
-        nulls_.push_back(false);
-      }
-      nulls_[n] = raw == "\\N";
-      Unescape(raw, fields_[n]);
-      ++n;
-      if (tab == std::string_view::npos) break;
-      start = tab + 1;
-    }
-    fields_.resize(n);
-    nulls_.resize(n);
-    return row_(fields_, nulls_);
-  }
-
-  static void Unescape(std::string_view raw, std::string& out) {
-    out.clear();
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      const char c = raw[i];
-      if (c != '\\' || i + 1 == raw.size()) {
-        out.push_back(c);
-        continue;
-      }
-      const char e = raw[++i];
-      switch (e) {
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
-        case 'v': out.push_back('\v'); break;
-        case 'x': {  // \xh or \xhh
-          int v = 0, digits = 0;
-          while (digits < 2 && i + 1 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1]))) {
-            const char h = raw[++i];
-            v = v * 16 + (h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
-            ++digits;
-          }
-          if (digits == 0) out.push_back('x');
-          else out.push_back(static_cast<char>(v));
-          break;
-        }
-        default:
-          if (e >= '0' && e <= '7') {  // \o, \oo or \ooo
-            int v = e - '0';
-            for (int d = 1; d < 3 && i + 1 < raw.size() && raw[i + 1] >= '0' && raw[i + 1] <= '7'; ++d)
-              v = v * 8 + (raw[++i] - '0');
-            out.push_back(static_cast<char>(v));
-          } else {
-            out.push_back(e);  // \\ and any other escaped character stand for themselves
-          }
-      }
-    }
-  }
-
-  RowFn row_;
-  std::string pending_;
-  std::vector<std::string> fields_;
-  std::vector<bool> nulls_;
-};
-
-Status ReadCopy(PgConn& conn, const std::string& sql, CopyTextReader::RowFn row) {
-  CopyTextReader reader(std::move(row));
-  CLV_RETURN_IF_ERROR(
-      conn.CopyOut(sql.c_str(), [&](std::string_view data) { return reader.Feed(data); }));
+// COPY ... TO STDOUT (text format) of `sql`, each row decoded and passed to `on_row(const
+// CopyTextReader::Row&)`.
+template <typename OnRow>
+Status ReadCopy(PgConn& conn, const std::string& sql, OnRow&& on_row) {
+  CopyTextReader reader;
+  CLV_RETURN_IF_ERROR(conn.CopyOut(
+      sql.c_str(), [&](std::string_view data) { return reader.Feed(data, on_row); }));
   return reader.Finish();
 }
 
-bool ToInt(const std::string& s, std::int64_t& v) {
+bool ToInt(std::string_view s, std::int64_t& v) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   return ec == std::errc() && end == s.data() + s.size();
 }
@@ -142,24 +44,6 @@ std::pair<std::string_view, std::string_view> SplitKey(std::string_view key) {
   return {key.substr(0, nul), key.substr(nul + 1)};
 }
 
-// Open-addressing index of `n` records whose keys `key(i)` gives; slots hold record indexes.
-template <typename KeyOf>
-std::vector<std::uint32_t> BuildSlots(std::size_t n, KeyOf key) {
-  std::size_t size = 1024;
-  while (size < 2 * n) size *= 2;
-  std::vector<std::uint32_t> slots(size, ReImport::kNone);
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto [source, id] = SplitKey(key(i));
-    for (std::size_t s = HashKey(source, id) & (size - 1);; s = (s + 1) & (size - 1)) {
-      if (slots[s] == ReImport::kNone) {
-        slots[s] = static_cast<std::uint32_t>(i);
-        break;
-      }
-    }
-  }
-  return slots;
-}
-
 }  // namespace
 
 std::uint32_t ReImport::Append(std::string_view s) {
@@ -169,26 +53,34 @@ std::uint32_t ReImport::Append(std::string_view s) {
 }
 
 namespace {
-// The record of `records` (indexed by `slots`, see BuildSlots) whose key is (source, id), or kNone.
-template <typename Record>
-std::uint32_t Probe(const std::vector<std::uint32_t>& slots, const std::vector<Record>& records,
-                    std::string_view arena, std::string_view source, std::string_view id) {
-  if (slots.empty()) return ReImport::kNone;
-  const std::size_t mask = slots.size() - 1;
-  for (std::size_t s = HashKey(source, id) & mask;; s = (s + 1) & mask) {
-    const std::uint32_t i = slots[s];
-    if (i == ReImport::kNone) return ReImport::kNone;
-    if (KeyIs(arena.substr(records[i].key_off, records[i].key_len), source, id)) return i;
-  }
+// The index of the record of `records` (indexed by `index`) whose key is (source, id), or kNone.
+template <typename Index, typename Record>
+std::uint32_t FindKey(const Index& index, const std::vector<Record>& records,
+                      std::string_view arena, std::string_view source, std::string_view id) {
+  return index.Find(HashKey(source, id), [&](std::uint32_t i) {
+    return KeyIs(arena.substr(records[i].key_off, records[i].key_len), source, id);
+  });
+}
+
+// Indexes every record of `records` by its key (keys are unique: the tables' unique indexes).
+template <typename Index, typename Record>
+void IndexKeys(Index& index, const std::vector<Record>& records, std::string_view arena) {
+  auto hash = [&](std::uint32_t i) {
+    const auto [source, id] = SplitKey(arena.substr(records[i].key_off, records[i].key_len));
+    return HashKey(source, id);
+  };
+  index.Reserve(records.size(), hash);
+  for (std::uint32_t i = 0; i < records.size(); ++i)
+    index.Insert(hash(i), i, [](std::uint32_t) { return false; }, hash);
 }
 }  // namespace
 
 std::uint32_t ReImport::FindOrder(std::string_view source, std::string_view id) const {
-  return Probe(order_slots_, orders_, arena_, source, id);
+  return FindKey(order_index_, orders_, arena_, source, id);
 }
 
 std::uint32_t ReImport::FindCustomer(std::string_view source, std::string_view id) const {
-  return Probe(customer_slots_, customers_, arena_, source, id);
+  return FindKey(customer_index_, customers_, arena_, source, id);
 }
 
 Result<bool> ReImport::Load(PgConn& conn, std::int64_t staged, std::string& restage) {
@@ -199,7 +91,7 @@ Result<bool> ReImport::Load(PgConn& conn, std::int64_t staged, std::string& rest
       conn,
       "COPY (SELECT id, source, external_id, email FROM customers WHERE tenant_id = " + tenant +
           ") TO STDOUT",
-      [&](const std::vector<std::string>& f, const std::vector<bool>&) -> Status {
+      [&](const CopyTextReader::Row& f) -> Status {
         if (f.size() != 4) return Internal("postgres: unexpected customers COPY row");
         Customer c;
         std::int64_t id = 0;
@@ -224,7 +116,7 @@ Result<bool> ReImport::Load(PgConn& conn, std::int64_t staged, std::string& rest
       conn,
       "COPY (SELECT id, source, external_id, customer_id, placed_at, currency, total_minor, "
       "status, kind, refund_of_order_id FROM orders WHERE tenant_id = " + tenant + ") TO STDOUT",
-      [&](const std::vector<std::string>& f, const std::vector<bool>& null) -> Status {
+      [&](const CopyTextReader::Row& f) -> Status {
         if (too_many) return Status::Ok();  // the rest is read and dropped
         if (f.size() != 10) return Internal("postgres: unexpected orders COPY row");
         if (static_cast<std::int64_t>(orders_.size()) >= kMaxOrders) {
@@ -252,7 +144,7 @@ Result<bool> ReImport::Load(PgConn& conn, std::int64_t staged, std::string& rest
         const auto index = static_cast<std::uint32_t>(orders_.size());
         order_ids.emplace_back(id, index);
         std::int64_t target = 0;
-        if (o.refund && !null[9] && ToInt(f[9], target)) refund_targets.emplace_back(index, target);
+        if (o.refund && !f.IsNull(9) && ToInt(f[9], target)) refund_targets.emplace_back(index, target);
         orders_.push_back(o);
         return Status::Ok();
       }));
@@ -273,11 +165,8 @@ Result<bool> ReImport::Load(PgConn& conn, std::int64_t staged, std::string& rest
   refund_targets = {};
   customer_ids = {};
 
-  order_slots_ = BuildSlots(orders_.size(),
-                            [&](std::size_t i) { return Key(orders_[i].key_off, orders_[i].key_len); });
-  customer_slots_ = BuildSlots(customers_.size(), [&](std::size_t i) {
-    return Key(customers_[i].key_off, customers_[i].key_len);
-  });
+  IndexKeys(order_index_, orders_, arena_);
+  IndexKeys(customer_index_, customers_, arena_);
 
   if (staged > 0) {
     // The rows staged before the switch are read back, decided like any other, and only those
@@ -294,7 +183,7 @@ Result<bool> ReImport::Load(PgConn& conn, std::int64_t staged, std::string& rest
         conn,
         "COPY (SELECT seq, source, external_id, customer_external_id, email, placed_at, "
         "currency, total_minor, status, refund_of FROM clv_stage ORDER BY seq) TO STDOUT",
-        [&](const std::vector<std::string>& f, const std::vector<bool>&) -> Status {
+        [&](const CopyTextReader::Row& f) -> Status {
           std::int64_t seq = 0;
           OrderInput o;
           const auto status = f.size() == 10 ? ParseOrderStatus(f[8]) : std::nullopt;

@@ -12,6 +12,7 @@
 #include "core/domain.h"
 #include "core/status.h"
 #include "storage/postgres/pg.h"
+#include "storage/postgres/pg_import.h"
 
 namespace clv::storage::postgres {
 
@@ -114,7 +115,7 @@ class ReImport {
   std::string arena_;
   std::vector<Order> orders_;
   std::vector<Customer> customers_;
-  std::vector<std::uint32_t> order_slots_, customer_slots_;  // open addressing, kNone = empty
+  ProbeTable<std::uint32_t, kNone> order_index_, customer_index_;  // record indexes by key
   std::unordered_map<std::uint32_t, std::int64_t> last_dup_;  // order -> last repeated index
   std::unordered_map<std::uint32_t, std::string> changed_email_;  // customer -> email
   std::int64_t first_bad_refund_ = -1;
