@@ -561,29 +561,41 @@ class PgImporter final : public OrderImporter {
   // out. When it found a failure among them, the error the full merge would report is the
   // earlier of its own and the staged rows' (duplicates before refunds, as in Merge).
   Status CheckLeftOut() {
-    const auto dup = reimport_->FirstDuplicate();
-    const auto bad = reimport_->FirstBadRefund();
-    if (!dup && !bad) return Status::Ok();  // Merge's checks see every row that can fail
-    {
-      // Staged keys that are not stored have all their rows staged; stored keys were tracked.
-      constexpr const char* kStagedDuplicates =
-          "SELECT min(seq), max(seq), source, external_id FROM clv_stage "
-          "GROUP BY source, external_id HAVING count(*) > 1 AND max(seq) < $1 ORDER BY max(seq)";
-      CLV_ASSIGN_OR_RETURN(
-          PgResult r,
-          lease_->Exec(kStagedDuplicates,
-                       {P(dup ? dup->last : std::numeric_limits<std::int64_t>::max())}));
-      for (int i = 0; i < r.rows(); ++i) {
-        if (reimport_->IsStored(r.View(i, 2), r.View(i, 3))) continue;
-        OrderInput o;
-        o.source = r.Text(i, 2);
-        o.external_id = r.Text(i, 3);
-        return internal::DuplicateError(r.Int(i, 0), r.Int(i, 1), o);
-      }
-      if (dup) return internal::DuplicateError(dup->first, dup->last, dup->order);
+    // Duplicates are reported before refund errors (UpsertOrders' order). Staged keys that are
+    // not stored have all their rows staged (CheckStagedDuplicates finds theirs); stored keys
+    // were tracked by ReImport.
+    if (const auto dup = reimport_->FirstDuplicate()) {
+      CLV_RETURN_IF_ERROR(CheckStagedDuplicates(dup->last));  // an earlier one among the staged
+      return internal::DuplicateError(dup->first, dup->last, dup->order);
     }
+    const auto bad = reimport_->FirstBadRefund();
+    if (!bad) return Status::Ok();  // Merge's checks see every row that can fail
+    CLV_RETURN_IF_ERROR(CheckStagedDuplicates(std::numeric_limits<std::int64_t>::max()));
+    return CheckRefunds(*bad);
+  }
+
+  // The staged duplicate (of a key that is not stored) whose last row comes before `before`,
+  // as DuplicateError; Ok when there is none.
+  Status CheckStagedDuplicates(std::int64_t before) {
+    constexpr const char* kStagedDuplicates =
+        "SELECT min(seq), max(seq), source, external_id FROM clv_stage "
+        "GROUP BY source, external_id HAVING count(*) > 1 AND max(seq) < $1 ORDER BY max(seq)";
+    CLV_ASSIGN_OR_RETURN(PgResult r, lease_->Exec(kStagedDuplicates, {P(before)}));
+    for (int i = 0; i < r.rows(); ++i) {
+      if (reimport_->IsStored(r.View(i, 2), r.View(i, 3))) continue;
+      OrderInput o;
+      o.source = r.Text(i, 2);
+      o.external_id = r.Text(i, 3);
+      return internal::DuplicateError(r.Int(i, 0), r.Int(i, 1), o);
+    }
+    return Status::Ok();
+  }
+
+  // The first refund without a target: a staged one (kFindBadRefund) before `unstaged`, the
+  // first such refund ReImport left out (index, row), or else `unstaged` itself.
+  Status CheckRefunds(const std::pair<std::int64_t, OrderInput>& unstaged) {
     CLV_ASSIGN_OR_RETURN(PgResult r, lease_->Exec(kFindBadRefund, {P(tenant_.value)}));
-    if (r.rows() > 0 && r.Int(0, 0) < bad->first) {
+    if (r.rows() > 0 && r.Int(0, 0) < unstaged.first) {
       CLV_ASSIGN_OR_RETURN(
           PgResult row,
           lease_->Exec("SELECT source, refund_of FROM clv_stage WHERE seq = $1", {P(r.Int(0, 0))}));
@@ -593,7 +605,7 @@ class PgImporter final : public OrderImporter {
       o.refund_of = row.Text(0, 1);
       return internal::RefundTargetError(r.Int(0, 0), o);
     }
-    return internal::RefundTargetError(bad->first, bad->second);
+    return internal::RefundTargetError(unstaged.first, unstaged.second);
   }
 
   // Whether the tenant has no customer yet (hence no order): then the import goes straight into
