@@ -27,32 +27,11 @@ using testing::kHour;
 using testing::kT0;
 using testing::MakeOrder;
 
-// 3,000 rows over two sources and 130 customers per source: every 7th row carries an email
-// (mixed case, changing over time), every 11th is cancelled, every 13th pending, every 40th a
-// refund of an order 1–300 rows earlier (so in the same or an earlier batch of 700), one
-// customer appears only in a refund, and ids carry the characters COPY's text format escapes.
+// 3,000 rows, 130 customers per source, refunds of an order 1–300 rows earlier (so in the same
+// or an earlier batch of 700) when it is of their source, and one customer ("refund-only",
+// row 2000) that appears only in a refund (testing::MixedRows).
 std::vector<OrderInput> Rows() {
-  std::vector<OrderInput> out;
-  for (int i = 0; i < 3000; ++i) {
-    const std::string source = i % 3 == 0 ? "pos" : "shop";
-    const std::string id = "o" + std::to_string(i) + (i % 97 == 5 ? "\t\\x\n" : "");
-    const std::string customer = "c" + std::to_string(i % 130) + (i % 130 == 7 ? "\r" : "");
-    OrderStatus status = OrderStatus::kPaid;
-    if (i % 11 == 0) status = OrderStatus::kCancelled;
-    if (i % 13 == 0) status = OrderStatus::kPending;
-    std::string email;
-    if (i % 7 == 0) email = (i % 2 ? "Mail" : "mail") + std::to_string(i % 130 + i / 1000) + "@X.io";
-    out.push_back(MakeOrder(id, customer, kT0 + (i * 7919 % 3000) * kHour, 100 + i % 997, status,
-                            "", source, email));
-  }
-  for (int i = 40; i < 3000; i += 40) {
-    const int target = i - 1 - (i * 31) % std::min(i, 300);  // an earlier order, either source
-    OrderInput& r = out[static_cast<std::size_t>(i)];
-    if (out[static_cast<std::size_t>(target)].source != r.source) continue;
-    r.refund_of = out[static_cast<std::size_t>(target)].external_id;
-    r.customer_external_id = i == 2000 ? "refund-only" : out[static_cast<std::size_t>(target)].customer_external_id;
-  }
-  return out;
+  return testing::MixedRows({.rows = 3000, .customers = 130, .hours = 3000, .refund_only_at = 2000});
 }
 
 class PgFirstImportTest : public testing::PgStoreTest {

@@ -32,34 +32,10 @@ using testing::MakeOrder;
 
 constexpr int kBase = 6000;
 
-// 6,000 rows over two sources and 400 customers per source: every 7th row carries an email
-// (mixed case, changing over time), every 11th is cancelled, every 13th pending, every 40th a
-// refund of an earlier order of its source, and ids carry the characters COPY's text format
-// escapes.
+// 6,000 rows, 400 customers per source, refunds of the nearest fitting earlier order
+// (testing::MixedRows).
 std::vector<OrderInput> BaseRows() {
-  std::vector<OrderInput> out;
-  for (int i = 0; i < kBase; ++i) {
-    const std::string source = i % 3 == 0 ? "pos" : "shop";
-    const std::string id = "o" + std::to_string(i) + (i % 97 == 5 ? "\t\\x\n" : "");
-    const std::string customer = "c" + std::to_string(i % 400) + (i % 400 == 7 ? "\r" : "");
-    OrderStatus status = OrderStatus::kPaid;
-    if (i % 11 == 0) status = OrderStatus::kCancelled;
-    if (i % 13 == 0) status = OrderStatus::kPending;
-    std::string email;
-    if (i % 7 == 0) email = (i % 2 ? "Mail" : "mail") + std::to_string(i % 400 + i / 1000) + "@X.io";
-    out.push_back(MakeOrder(id, customer, kT0 + (i * 7919 % 6000) * kHour, 100 + i % 997, status,
-                            "", source, email));
-  }
-  for (int i = 40; i < kBase; i += 40) {
-    for (int back = 1 + (i * 31) % std::min(i, 300); back <= i; ++back) {  // an earlier order
-      const OrderInput& t = out[static_cast<std::size_t>(i - back)];
-      if (t.source != out[static_cast<std::size_t>(i)].source || !t.refund_of.empty()) continue;
-      out[static_cast<std::size_t>(i)].refund_of = t.external_id;
-      out[static_cast<std::size_t>(i)].customer_external_id = t.customer_external_id;
-      break;
-    }
-  }
-  return out;
+  return testing::MixedRows({.rows = kBase, .customers = 400, .hours = 6000, .walk_back = true});
 }
 
 // The base rows again with changes; `changed` gets the index of every row that is not

@@ -43,6 +43,54 @@ inline OrderInput MakeOrder(std::string id, std::string customer, UnixMicros pla
   return o;
 }
 
+// What MixedRows generates (the PostgreSQL import tests' data).
+struct MixedRowsSpec {
+  int rows = 0;
+  int customers = 0;  // customer ids c0..c{customers-1} in each source
+  int hours = 0;      // placed_at spreads over this many hours from kT0
+  // A refund's target is tried first 1–300 rows back; when that one is of the other source (or
+  // a refund), true walks further back to the nearest fitting order, false leaves the row an
+  // order.
+  bool walk_back = false;
+  int refund_only_at = -1;  // this row's refund names customer "refund-only" (-1: none)
+};
+
+// `spec.rows` import rows over two sources ("pos" every third row, else "shop"), customer
+// i % customers: every 7th row carries an email (mixed case, changing over time), every 11th is
+// cancelled, every 13th pending, every 40th a refund of an earlier order of its source (see
+// walk_back) and that order's customer, and ids carry the characters COPY's text format escapes
+// (a tab, backslash and newline in every 97th order id, a CR in customer 7's id).
+inline std::vector<OrderInput> MixedRows(const MixedRowsSpec& spec) {
+  std::vector<OrderInput> out;
+  out.reserve(static_cast<std::size_t>(spec.rows));
+  for (int i = 0; i < spec.rows; ++i) {
+    const int c = i % spec.customers;
+    const std::string source = i % 3 == 0 ? "pos" : "shop";
+    const std::string id = "o" + std::to_string(i) + (i % 97 == 5 ? "\t\\x\n" : "");
+    const std::string customer = "c" + std::to_string(c) + (c == 7 ? "\r" : "");
+    OrderStatus status = OrderStatus::kPaid;
+    if (i % 11 == 0) status = OrderStatus::kCancelled;
+    if (i % 13 == 0) status = OrderStatus::kPending;
+    std::string email;
+    if (i % 7 == 0) email = (i % 2 ? "Mail" : "mail") + std::to_string(c + i / 1000) + "@X.io";
+    out.push_back(MakeOrder(id, customer, kT0 + (i * 7919 % spec.hours) * kHour, 100 + i % 997,
+                            status, "", source, email));
+  }
+  for (int i = 40; i < spec.rows; i += 40) {
+    OrderInput& r = out[static_cast<std::size_t>(i)];
+    for (int back = 1 + (i * 31) % std::min(i, 300); back <= i; ++back) {
+      const OrderInput& t = out[static_cast<std::size_t>(i - back)];
+      if (t.source == r.source && t.refund_of.empty()) {
+        r.refund_of = t.external_id;
+        r.customer_external_id = i == spec.refund_only_at ? "refund-only" : t.customer_external_id;
+        break;
+      }
+      if (!spec.walk_back) break;
+    }
+  }
+  return out;
+}
+
 // One import of `rows` into `tenant` through Store::BeginImport (the `clv import` path), added
 // `batch` rows at a time and committed with `now` as its time.
 inline Result<UpsertResult> ImportInBatches(Store& store, TenantId tenant,
