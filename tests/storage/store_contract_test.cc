@@ -20,6 +20,7 @@
 
 #include "storage/storage_test_fixtures.h"
 #include "storage/detail_batcher.h"
+#include "storage/postgres/pg.h"
 #include "storage/store.h"
 #include "storage/test_database.h"
 
@@ -1598,6 +1599,44 @@ TEST_P(AnalyticsTest, CustomerDetailIsTheSingleReadsInOne) {
 // DetailBatcher over the real store: requests that queue while a fetch runs share the next one
 // (one per tenant), never more fetches at once than allowed, and every request gets exactly the
 // single read's answer.
+// The detail's cash flows come in (placed_at, id) order whatever order the database reads the
+// orders in: ids (insertion order), keys and placed_at all disagree, one order moves by an
+// update, two share an instant. PostgreSQL's detail statement aggregates without ORDER BY and
+// relies on orders_customer's order, sorting in ReadFlows when it gets another: with that index
+// dropped, every way left to read the rows (the table, its primary key, (source,
+// external_id)) gives another order, so the sort runs.
+TEST_P(AnalyticsTest, DetailCashFlowsFollowPlacedAtThenIdWhateverOrderTheyAreRead) {
+  auto a = NewTenant("a@example.com");
+  Upsert(a.tenant.id, {MakeOrder("b", "c", kT0 + 3 * kDay, 300),
+                       MakeOrder("c", "c", kT0 + 1 * kDay, 100),
+                       MakeOrder("a", "c", kT0 + 2 * kDay, 200),
+                       MakeOrder("d", "c", kT0 + 1 * kDay, 150)});
+  // An update (on PostgreSQL a new row version at the end of the table); the id stays.
+  Upsert(a.tenant.id, {MakeOrder("c", "c", kT0 + 1 * kDay, 110)});
+  if (db_->backend() == Backend::kPostgres) {
+    auto conn = postgres::PgConn::Connect(db_->url(), 5);
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_TRUE((*conn)->Command("DROP INDEX orders_customer").ok());
+  }
+  const CustomerId c = CustomerByExternalId(a.tenant.id, "c").id;
+  const CustomerId ids[] = {c};
+  auto analysis = store_->AnalysisRowsForCustomers(a.tenant.id, ids);
+  ASSERT_TRUE(analysis.ok()) << analysis.status().ToString();
+  for (int read = 0; read < 2; ++read) {  // the second read runs the prepared plan again
+    auto d = store_->GetCustomerDetail(a.tenant.id, c);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    std::vector<std::pair<UnixMicros, std::int64_t>> flows, expected;
+    for (const AnalysisRow& r : d->rows) flows.emplace_back(r.placed_at_us, r.amount_minor);
+    for (const AnalysisRow& r : *analysis) expected.emplace_back(r.placed_at_us, r.amount_minor);
+    // "c" (110) before "d" (150) at one instant: ids 2 and 4.
+    EXPECT_THAT(flows, ElementsAre(std::pair{kT0 + kDay, std::int64_t{110}},
+                                   std::pair{kT0 + kDay, std::int64_t{150}},
+                                   std::pair{kT0 + 2 * kDay, std::int64_t{200}},
+                                   std::pair{kT0 + 3 * kDay, std::int64_t{300}}));
+    EXPECT_EQ(flows, expected);
+  }
+}
+
 TEST_P(AnalyticsTest, DetailBatcherSharesFetchesAndAnswersLikeTheSingleRead) {
   auto a = NewTenant("a@example.com");
   auto b = NewTenant("b@example.com");
