@@ -156,7 +156,8 @@ TEST(CopyTextReader, EscapesWithoutTheirDigitsStandForThemselves) {
 
 TEST(CopyTextReader, OnlyAWholeFieldOfBackslashNIsNull) {
   const std::vector<Fields> want = {
-      {std::nullopt, std::string("\\N"), std::string("N"), std::string("\\Nx"), std::string("x\\N")}};
+      {std::nullopt, std::string("\\N"), std::string("N"), std::string("\\Nx"),
+       std::string("x\\N")}};
   EXPECT_EQ(Decode("\\N\t\\\\N\tN\t\\\\Nx\tx\\\\N\n", 5), want);
 }
 

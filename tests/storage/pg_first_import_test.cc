@@ -31,7 +31,8 @@ using testing::MakeOrder;
 // or an earlier batch of 700) when it is of their source, and one customer ("refund-only",
 // row 2000) that appears only in a refund (testing::MixedRows).
 std::vector<OrderInput> Rows() {
-  return testing::MixedRows({.rows = 3000, .customers = 130, .hours = 3000, .refund_only_at = 2000});
+  return testing::MixedRows(
+      {.rows = 3000, .customers = 130, .hours = 3000, .refund_only_at = 2000});
 }
 
 class PgFirstImportTest : public testing::PgStoreTest {

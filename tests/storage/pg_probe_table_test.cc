@@ -51,7 +51,8 @@ TEST(ProbeTable, FindsEveryKeyAcrossGrowthAndNothingElse) {
   EXPECT_EQ(k.index.size(), static_cast<std::size_t>(kN));
   // At most half full, a power of two: grown from 1,024 slots six times.
   EXPECT_EQ(k.index.slots(), 262'144u);
-  for (int i = 0; i < kN; ++i) ASSERT_EQ(k.Find("k" + std::to_string(i)), static_cast<std::uint32_t>(i));
+  for (int i = 0; i < kN; ++i)
+    ASSERT_EQ(k.Find("k" + std::to_string(i)), static_cast<std::uint32_t>(i));
   for (int i = kN; i < kN + 1000; ++i) EXPECT_EQ(k.Find("k" + std::to_string(i)), kNone);
   EXPECT_EQ(k.Find(""), kNone);
 }
@@ -88,7 +89,8 @@ TEST(ProbeTable, ReserveMakesRoomForThatManyWithoutGrowing) {
   // Reserving after entries are in re-slots them and they are all still found.
   k.index.Reserve(40'000, [&](std::uint32_t e) { return k.HashOf(e); });
   EXPECT_EQ(k.index.slots(), 131'072u);
-  for (int i = 0; i <= 5000; ++i) ASSERT_EQ(k.Find("k" + std::to_string(i)), static_cast<std::uint32_t>(i));
+  for (int i = 0; i <= 5000; ++i)
+    ASSERT_EQ(k.Find("k" + std::to_string(i)), static_cast<std::uint32_t>(i));
   // A smaller reservation never shrinks it.
   k.index.Reserve(10, [&](std::uint32_t e) { return k.HashOf(e); });
   EXPECT_EQ(k.index.slots(), 131'072u);

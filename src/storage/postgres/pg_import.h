@@ -27,14 +27,14 @@ inline constexpr const char* kCopyStage =
 // One clv_stage row (see kCopyStage in pg_store.cc) for order `o` at import index `seq`.
 void AppendCopyRow(std::string& out, std::int64_t seq, const OrderInput& o);
 
-// Open addressing with linear probing over a power-of-two array of entries, at most half full
-// (it doubles as it fills): the hash index of the import paths, which hold a million keys in
-// 4–8 bytes each where std::unordered_map would take ≈ 40 plus the key. An entry is whatever the
-// caller stores — a record's index (ReImport) or a key's fingerprint (DirectImport) —; `kEmpty`
-// marks a free slot and is never stored. The table keeps no hashes: the caller gives each
-// entry's hash when adding or seeking it, says which probed entry is the one sought (`match`),
-// and gives a stored entry's hash again when the table grows (`rehash`). Entries are never
-// removed.
+// Open addressing with linear probing over a power-of-two array of entries (1,024 at least),
+// at most half full (it doubles as it fills): the hash index of the import paths, which hold
+// a million keys at 2–4 slots per entry (8–16 bytes for 32-bit entries) where
+// std::unordered_map would take ≈ 40 bytes plus the key. An entry is whatever the caller stores
+// — a record's index (ReImport) or a key's fingerprint (DirectImport) —; `kEmpty` marks a free
+// slot and is never stored. The table keeps no hashes: the caller gives each entry's hash when
+// adding or seeking it, says which probed entry is the one sought (`match`), and gives a
+// stored entry's hash again when the table grows (`rehash`). Entries are never removed.
 template <typename Entry, Entry kEmpty>
 class ProbeTable {
  public:
@@ -60,7 +60,8 @@ class ProbeTable {
   // already: returns that entry, or kEmpty when `entry` was added.
   template <typename Match, typename Rehash>
   Entry Insert(std::uint64_t hash, Entry entry, Match&& match, Rehash&& rehash) {
-    if ((size_ + 1) * 2 > slots_.size()) Resize(slots_.empty() ? kMinSlots : 2 * slots_.size(), rehash);
+    if ((size_ + 1) * 2 > slots_.size())
+      Resize(slots_.empty() ? kMinSlots : 2 * slots_.size(), rehash);
     for (std::size_t i = Slot(hash);; i = (i + 1) & (slots_.size() - 1)) {
       const Entry e = slots_[i];
       if (e == kEmpty) {

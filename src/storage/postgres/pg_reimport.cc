@@ -144,7 +144,8 @@ Result<bool> ReImport::Load(PgConn& conn, std::int64_t staged, std::string& rest
         const auto index = static_cast<std::uint32_t>(orders_.size());
         order_ids.emplace_back(id, index);
         std::int64_t target = 0;
-        if (o.refund && !f.IsNull(9) && ToInt(f[9], target)) refund_targets.emplace_back(index, target);
+        if (o.refund && !f.IsNull(9) && ToInt(f[9], target))
+          refund_targets.emplace_back(index, target);
         orders_.push_back(o);
         return Status::Ok();
       }));
