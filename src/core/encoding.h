@@ -25,4 +25,13 @@ std::optional<std::string> Base64Decode(std::string_view text, Base64Alphabet al
 // Hexadecimal, either case, two characters a byte.
 std::optional<std::string> HexDecode(std::string_view text);
 
+// The value 0..15 of one hexadecimal digit of either case, or -1 for any other character: the
+// one digit rule of HexDecode, percent-decoding (http/router) and COPY's \xHH escapes.
+constexpr int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace clv

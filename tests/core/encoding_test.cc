@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 #include <utility>
 
@@ -51,6 +52,22 @@ TEST(HexDecodeTest, EitherCaseTwoCharactersAByte) {
   EXPECT_FALSE(HexDecode("zz"));
   EXPECT_FALSE(HexDecode("0g"));
   EXPECT_FALSE(HexDecode(" 0"));
+}
+
+TEST(HexDigitValueTest, SixteenDigitsOfEitherCaseAndNothingElse) {
+  const std::string digits = "0123456789abcdef";
+  int accepted = 0;
+  for (int b = 0; b < 256; ++b) {
+    const char c = static_cast<char>(b);
+    const int v = HexDigitValue(c);
+    if (v < 0) {
+      EXPECT_EQ(v, -1) << "byte " << b;
+      continue;
+    }
+    ++accepted;
+    EXPECT_EQ(digits[v], std::tolower(static_cast<unsigned char>(c))) << "byte " << b;
+  }
+  EXPECT_EQ(accepted, 22);  // 0-9, a-f, A-F
 }
 
 }  // namespace

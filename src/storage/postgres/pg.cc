@@ -3,6 +3,8 @@
 #include <charconv>
 #include <chrono>
 
+#include "core/encoding.h"
+
 namespace clv::storage::postgres {
 namespace {
 
@@ -226,15 +228,6 @@ Status CopyTextReader::Finish() const {
   return Status::Ok();
 }
 
-namespace {
-int HexDigit(char h) {
-  if (h >= '0' && h <= '9') return h - '0';
-  if (h >= 'a' && h <= 'f') return h - 'a' + 10;
-  if (h >= 'A' && h <= 'F') return h - 'A' + 10;
-  return -1;
-}
-}  // namespace
-
 void CopyTextReader::Split(std::string_view line) {
   row_.fields_.clear();
   row_.nulls_.clear();
@@ -273,7 +266,7 @@ void CopyTextReader::Split(std::string_view line) {
           case 'v': out[n++] = '\v'; break;
           case 'x': {  // \xh or \xhh; \x without a hex digit is "x"
             int v = 0, digits = 0;
-            for (int d; digits < 2 && i + 1 < raw.size() && (d = HexDigit(raw[i + 1])) >= 0;
+            for (int d; digits < 2 && i + 1 < raw.size() && (d = HexDigitValue(raw[i + 1])) >= 0;
                  ++digits, ++i)
               v = v * 16 + d;
             out[n++] = digits == 0 ? 'x' : static_cast<char>(v);
