@@ -37,6 +37,7 @@ class Headers {
   // Appends a field (for fields that may repeat, e.g. Set-Cookie).
   void Add(std::string_view name, std::string value);
   void Remove(std::string_view name);
+  void Reserve(std::size_t fields) { fields_.reserve(fields); }
 
   const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
   bool empty() const { return fields_.empty(); }

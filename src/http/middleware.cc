@@ -36,16 +36,9 @@ std::string GenerateRequestId() {
 }
 
 void ApplySecurityHeaders(Response& response) {
-  if (!response.headers.Has("X-Content-Type-Options")) {
-    response.headers.Set("X-Content-Type-Options", "nosniff");
-  }
-  if (!response.headers.Has("Referrer-Policy")) {
-    response.headers.Set("Referrer-Policy", "no-referrer");
-  }
-  const bool html = response.content_type.rfind("text/html", 0) == 0;
-  if (!html && !response.headers.Has("Content-Security-Policy")) {
-    response.headers.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  }
+  VisitSecurityHeaders(response, [&response](std::string_view name, std::string_view value) {
+    response.headers.Add(name, std::string(value));
+  });
 }
 
 bool HasMediaType(const Request& request, std::string_view media_type) {

@@ -39,6 +39,20 @@ std::string GenerateRequestId();
 // dashboard) bring their own CSP.
 void ApplySecurityHeaders(Response& response);
 
+// The fields ApplySecurityHeaders would add, without adding them: calls add(name, value) with
+// static views for each one `response` lacks, in the same order. The server writes them
+// straight into the outgoing header block (three allocations fewer per response than copying
+// them through Response::headers).
+template <class AddField>
+void VisitSecurityHeaders(const Response& response, AddField&& add) {
+  if (!response.headers.Has("X-Content-Type-Options")) add("X-Content-Type-Options", "nosniff");
+  if (!response.headers.Has("Referrer-Policy")) add("Referrer-Policy", "no-referrer");
+  const bool html = response.content_type.rfind("text/html", 0) == 0;
+  if (!html && !response.headers.Has("Content-Security-Policy")) {
+    add("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  }
+}
+
 // True when the request's Content-Type has media type `media_type` (case-insensitive,
 // parameters such as charset ignored).
 bool HasMediaType(const Request& request, std::string_view media_type);

@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include <algorithm>
+
 #include "core/check.h"
 
 namespace clv::http {
@@ -19,6 +21,7 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> out;
   if (path.empty() || path.front() != '/') return out;
   path.remove_prefix(1);
+  out.reserve(static_cast<size_t>(std::count(path.begin(), path.end(), '/')) + 1);
   while (true) {
     const size_t slash = path.find('/');
     if (slash == std::string_view::npos) {
@@ -29,6 +32,19 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
     path.remove_prefix(slash + 1);
   }
   return out;
+}
+
+// True when PercentDecode(in) would succeed; checks without building the decoded text.
+bool DecodesCleanly(std::string_view in) {
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') continue;
+    if (i + 2 >= in.size()) return false;
+    const int hi = HexValue(in[i + 1]);
+    const int lo = HexValue(in[i + 2]);
+    if (hi < 0 || lo < 0 || hi * 16 + lo == 0) return false;
+    i += 2;
+  }
+  return true;
 }
 
 }  // namespace
@@ -89,7 +105,7 @@ Router::Match Router::Find(Method method, std::string_view raw_path) const {
     return result;
   }
   for (std::string_view p : parts) {
-    if (!PercentDecode(p)) {
+    if (!DecodesCleanly(p)) {
       result.kind = Match::Kind::kBadPath;
       return result;
     }
@@ -97,10 +113,14 @@ Router::Match Router::Find(Method method, std::string_view raw_path) const {
 
   // Specificity key: per segment 0 literal, 1 param, 2 wildcard; lexicographically smaller
   // is more specific.
+  // The two keys are reused across routes (Find runs once per request; a vector per route
+  // tried was most of its allocations).
   const Route* best = nullptr;
-  std::vector<int> best_key;
+  std::vector<int> best_key, key;
+  best_key.reserve(parts.size() + 1);
+  key.reserve(parts.size() + 1);
   for (const Route& route : routes_) {
-    std::vector<int> key;
+    key.clear();
     bool ok = true;
     size_t i = 0;
     for (; i < route.segments.size(); ++i) {
@@ -131,7 +151,7 @@ Router::Match Router::Find(Method method, std::string_view raw_path) const {
     if (!ok || i != parts.size()) continue;
     if (best == nullptr || key < best_key) {
       best = &route;
-      best_key = std::move(key);
+      best_key.assign(key.begin(), key.end());
     }
   }
   if (best == nullptr) {

@@ -1,13 +1,20 @@
 // A fixed set of threads running blocking work (handlers: SQLite, libpq, fits) off the io
 // threads, with a bounded queue so that overload is answered (503) instead of queued forever.
 //
+// A task submitted while a worker is idle is handed to that worker directly (the most recently
+// idle one, whose stack and caches are warm) and wakes only it; the worker takes it without
+// touching the pool's mutex. Only when every worker is busy does a task wait in the queue,
+// which workers drain before going idle.
+//
 // Thread safety: TrySubmit() and Shutdown() may be called from any thread.
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -29,13 +36,20 @@ class WorkerPool {
   void Shutdown();
 
  private:
-  void Loop();
+  // One per thread. `word` is the futex an idle worker sleeps on (core/futex.h): kIdle while it
+  // waits, kTask once `task` is set for it, kStop at shutdown.
+  struct Worker {
+    std::atomic<std::uint32_t> word{0};
+    std::function<void()> task;  // written by the submitter before it publishes kTask
+  };
+  void Loop(Worker& self);
 
   const std::size_t max_queued_;
   std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-  bool stopping_ = false;
+  std::deque<std::function<void()>> queue_;  // guarded by mu_
+  std::vector<Worker*> idle_;                // guarded by mu_; most recently idle last
+  bool stopping_ = false;                    // guarded by mu_
+  std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
 };
 

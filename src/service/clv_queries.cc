@@ -101,6 +101,10 @@ std::vector<std::pair<std::int64_t, bool>> HistoryDays(const std::vector<std::in
                                                        std::int64_t as_of_day) {
   std::vector<std::pair<std::int64_t, bool>> days;  // (day, is purchase day)
   const std::int64_t first = purchase_days.front();
+  // At most: two points per purchase, one per week (or month) of the span, and as_of. Reserved
+  // once: growing by doubling was ~7 reallocations per request for a two-year customer.
+  const std::int64_t span = std::max<std::int64_t>(0, as_of_day - first);
+  days.reserve(2 * purchase_days.size() + static_cast<std::size_t>(span / 7) + 2);
   for (std::size_t i = 0; i < purchase_days.size(); ++i) {
     days.emplace_back(purchase_days[i], true);
     if (i > 0 && purchase_days[i] - 1 > first) days.emplace_back(purchase_days[i] - 1, false);

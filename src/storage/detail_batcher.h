@@ -5,9 +5,10 @@
 // How: a caller queues its request; if fewer than `max_in_flight` batches are running, it becomes
 // a leader, takes everything queued (its own request included, at most `max_batch` requests of
 // the oldest tenant in the queue) and runs them as one store call; otherwise it waits until a
-// leader has answered it or a slot frees (then it leads the next batch); each waiter has its own
-// condition variable, so a finished batch wakes only its requests and the queued ones (one of
-// which leads next), not the requests of the batch still running. An idle server therefore
+// leader has answered it or a slot frees (then it leads the next batch); each waiter sleeps on
+// its own word (a futex), so a finished batch wakes only its requests and the queued ones (one
+// of which leads next), not the requests of the batch still running. An answered request
+// returns without taking the batcher's mutex again. An idle server therefore
 // runs each request at once, alone (no timer, no added latency); under load the requests that
 // arrive while `max_in_flight` batches run share the next one.
 //
@@ -59,7 +60,9 @@ class DetailBatcher {
 
  private:
   struct Waiter;
-  void RunBatch(std::unique_lock<std::mutex>& lock);
+  // Called with `lock` held; returns with it released. `caller` is the leading request (its own
+  // answer needs no wake-up).
+  void RunBatch(std::unique_lock<std::mutex>& lock, const Waiter* caller);
   // Signals every queued request if a slot is free (mu_ held).
   void WakeQueued();
 

@@ -21,49 +21,8 @@ namespace {
 
 namespace json = boost::json;
 
-json::value DateOrNull(std::int64_t day) {
-  if (day < 0) return nullptr;
-  return json::value(FormatDate(day * kMicrosPerDay));
-}
-
 // Model outputs in minor units are doubles; the API shows whole minor units.
 std::int64_t Minor(double v) { return std::isfinite(v) ? static_cast<std::int64_t>(std::llround(v)) : 0; }
-json::value MinorOrNull(double v) {
-  if (!std::isfinite(v)) return nullptr;
-  return json::value(static_cast<std::int64_t>(std::llround(v)));
-}
-
-json::object KeyName(std::string_view key, std::string_view name) {
-  return {{"key", key}, {"name", name}};
-}
-
-json::object ScoreItem(const storage::ScoredCustomer& sc) {
-  const Customer& c = sc.customer;
-  const storage::CustomerScore& s = sc.score;
-  json::object o;
-  o["id"] = c.id.value;
-  o["external_id"] = c.external_id;
-  o["source"] = c.source;
-  o["email"] = c.email.empty() ? json::value(nullptr) : json::value(c.email);
-  o["orders"] = s.orders;
-  o["first_order_date"] = DateOrNull(s.first_order_day);
-  o["last_order_date"] = DateOrNull(s.last_order_day);
-  o["historical_clv_minor"] = s.historical_clv_minor;
-  o["predicted_clv_minor"] = Minor(s.predicted_clv_minor);
-  o["predicted_clv_interval"] = json::object{{"level", 0.8},
-                                             {"lower_minor", MinorOrNull(s.clv_lower_minor)},
-                                             {"upper_minor", MinorOrNull(s.clv_upper_minor)}};
-  o["p_alive"] = s.p_alive;
-  o["expected_purchases_30d"] = s.expected_purchases_30d;
-  o["expected_purchases_90d"] = s.expected_purchases_90d;
-  o["expected_purchases_365d"] = s.expected_purchases_365d;
-  o["churn_risk"] = s.churn_risk;
-  o["value_at_risk_minor"] = Minor(s.value_at_risk_minor);
-  o["segment"] = KeyName(s.segment, service::SegmentName(s.segment));
-  o["clv_tier"] = KeyName(s.clv_tier, service::ClvTierName(s.clv_tier));
-  return o;
-}
-
 // fit_id, currency and as_of of the current fit (null before the first calculation).
 void FitFields(json::object& o, const std::optional<storage::ModelFitRecord>& fit) {
   o["fit_id"] = fit ? json::value(fit->id) : json::value(nullptr);
@@ -95,12 +54,13 @@ void AppendPAliveHistoryJson(std::string& out, const std::vector<service::PAlive
   out += ']';
 }
 
-// GET /clv/customers/:id's body, written straight into `out` with JsonWriter (no json::object
-// tree per request: building, hashing and freeing one cost more than the writing). Members in
-// the order the boost::json version had: the customer, the current fit's fields (FitFields),
-// order_summary, score (ScoreItem's members without the customer's, then the detail-only ones)
-// and p_alive_history last. Same values and JSON types as ScoreItem/FitFields give the list
-// (tests/http/api_clv_test.cc compares them).
+// GET /clv/customers/:id's body and the score lists' (/clv/customers, /clv/churn), written
+// straight into the response with JsonWriter (no json::object tree per request: building,
+// hashing and freeing one cost more than the writing). Detail members in order: the customer
+// (CustomerMembersJson, created_at), the current fit's (FitMembersJson), order_summary, score
+// (ScoreMembersJson — the list items' members after the customer's —, then the detail-only
+// ones) and p_alive_history last. A list item is CustomerMembersJson + ScoreMembersJson, so the
+// members both show are written by one function (tests/http/api_clv_test.cc compares them).
 constexpr std::size_t kDetailBodyReserve = 1024;
 
 // "YYYY-MM-DD" of a UTC day number (FormatDate's text).
@@ -126,23 +86,92 @@ void KeyNameJson(JsonWriter& w, std::string_view key, std::string_view name) {
   w.EndObject();
 }
 
-void AppendCustomerDetailJson(std::string& body, const service::CustomerDetail& d) {
-  JsonWriter w(body);
-  const Customer& c = d.customer;
-  const storage::ModelFitRecord* fit = d.fit ? &*d.fit : nullptr;
+// The score members a list item (GET /clv/customers, /clv/churn) and the detail's "score"
+// object share, in this order. The one function for both, so the two cannot drift
+// (tests/http/api_clv_test.cc compares the detail's members with the list's).
+void ScoreMembersJson(JsonWriter& w, const storage::CustomerScore& s) {
+  w.IntField("orders", s.orders);
+  w.Key("first_order_date");
+  DateOrNullJson(w, s.first_order_day);
+  w.Key("last_order_date");
+  DateOrNullJson(w, s.last_order_day);
+  w.IntField("historical_clv_minor", s.historical_clv_minor);
+  w.IntField("predicted_clv_minor", Minor(s.predicted_clv_minor));
+  w.Key("predicted_clv_interval");
   w.BeginObject();
+  w.DoubleField("level", 0.8);
+  w.Key("lower_minor");
+  MinorOrNullJson(w, s.clv_lower_minor);
+  w.Key("upper_minor");
+  MinorOrNullJson(w, s.clv_upper_minor);
+  w.EndObject();
+  w.DoubleField("p_alive", s.p_alive);
+  w.DoubleField("expected_purchases_30d", s.expected_purchases_30d);
+  w.DoubleField("expected_purchases_90d", s.expected_purchases_90d);
+  w.DoubleField("expected_purchases_365d", s.expected_purchases_365d);
+  w.StringField("churn_risk", s.churn_risk);
+  w.IntField("value_at_risk_minor", Minor(s.value_at_risk_minor));
+  w.Key("segment");
+  KeyNameJson(w, s.segment, service::SegmentName(s.segment));
+  w.Key("clv_tier");
+  KeyNameJson(w, s.clv_tier, service::ClvTierName(s.clv_tier));
+}
+
+// id, external_id, source and email: the customer members of a list item and of the detail.
+void CustomerMembersJson(JsonWriter& w, const Customer& c) {
   w.IntField("id", c.id.value);
   w.StringField("external_id", c.external_id);
   w.StringField("source", c.source);
   w.Key("email");
   c.email.empty() ? w.Null() : w.String(c.email);
-  w.StringField("created_at", FormatRfc3339(c.created_at_us));
+}
+
+// fit_id, currency and as_of of the current fit (null before the first calculation): FitFields'
+// members, for the bodies written with JsonWriter.
+void FitMembersJson(JsonWriter& w, const storage::ModelFitRecord* fit) {
   w.Key("fit_id");
   fit ? w.Int(fit->id) : w.Null();
   w.Key("currency");
   fit ? w.String(fit->currency) : w.Null();
   w.Key("as_of");
   fit ? DateJson(w, UtcDayOf(fit->as_of_us)) : w.Null();
+}
+
+// One item of GET /clv/customers and /clv/churn (whose items add one_time_buyer).
+void ScoreItemJson(JsonWriter& w, const storage::ScoredCustomer& sc, bool with_one_time_buyer) {
+  w.BeginObject();
+  CustomerMembersJson(w, sc.customer);
+  ScoreMembersJson(w, sc.score);
+  if (with_one_time_buyer) {
+    w.Key("one_time_buyer");
+    w.Bool(sc.score.frequency == 0);
+  }
+  w.EndObject();
+}
+
+// The items of a score page, then next_cursor and the fit's members: the envelope both lists
+// open with (the caller closes the object, after any members of its own).
+void ScoredPageMembersJson(JsonWriter& w, const service::ScoredPage& page,
+                           bool with_one_time_buyer) {
+  w.Key("items");
+  w.BeginArray();
+  for (const storage::ScoredCustomer& sc : page.page.items) {
+    ScoreItemJson(w, sc, with_one_time_buyer);
+  }
+  w.EndArray();
+  w.Key("next_cursor");
+  page.page.next_cursor.empty() ? w.Null() : w.String(page.page.next_cursor);
+  FitMembersJson(w, page.fit ? &*page.fit : nullptr);
+}
+
+void AppendCustomerDetailJson(std::string& body, const service::CustomerDetail& d) {
+  JsonWriter w(body);
+  const Customer& c = d.customer;
+  const storage::ModelFitRecord* fit = d.fit ? &*d.fit : nullptr;
+  w.BeginObject();
+  CustomerMembersJson(w, c);
+  w.StringField("created_at", FormatRfc3339(c.created_at_us));
+  FitMembersJson(w, fit);
 
   w.Key("order_summary");
   w.BeginObject();
@@ -159,31 +188,7 @@ void AppendCustomerDetailJson(std::string& body, const service::CustomerDetail& 
   if (d.score) {
     const storage::CustomerScore& s = *d.score;
     w.BeginObject();
-    w.IntField("orders", s.orders);
-    w.Key("first_order_date");
-    DateOrNullJson(w, s.first_order_day);
-    w.Key("last_order_date");
-    DateOrNullJson(w, s.last_order_day);
-    w.IntField("historical_clv_minor", s.historical_clv_minor);
-    w.IntField("predicted_clv_minor", Minor(s.predicted_clv_minor));
-    w.Key("predicted_clv_interval");
-    w.BeginObject();
-    w.DoubleField("level", 0.8);
-    w.Key("lower_minor");
-    MinorOrNullJson(w, s.clv_lower_minor);
-    w.Key("upper_minor");
-    MinorOrNullJson(w, s.clv_upper_minor);
-    w.EndObject();
-    w.DoubleField("p_alive", s.p_alive);
-    w.DoubleField("expected_purchases_30d", s.expected_purchases_30d);
-    w.DoubleField("expected_purchases_90d", s.expected_purchases_90d);
-    w.DoubleField("expected_purchases_365d", s.expected_purchases_365d);
-    w.StringField("churn_risk", s.churn_risk);
-    w.IntField("value_at_risk_minor", Minor(s.value_at_risk_minor));
-    w.Key("segment");
-    KeyNameJson(w, s.segment, service::SegmentName(s.segment));
-    w.Key("clv_tier");
-    KeyNameJson(w, s.clv_tier, service::ClvTierName(s.clv_tier));
+    ScoreMembersJson(w, s);
     w.DoubleField("frequency", s.frequency);
     w.DoubleField("recency", s.recency);
     w.DoubleField("age", s.age);
@@ -208,10 +213,6 @@ void AppendCustomerDetailJson(std::string& body, const service::CustomerDetail& 
   AppendPAliveHistoryJson(w.out(), d.p_alive_history);
   w.Wrote();
   w.EndObject();
-}
-
-json::value Cursor(const std::string& cursor) {
-  return cursor.empty() ? json::value(nullptr) : json::value(cursor);
 }
 
 std::optional<std::string> Query(const Request& request, std::string_view key) {
@@ -432,14 +433,13 @@ void RegisterClvRoutes(Router& router, service::ClvQueryService& queries) {
     }
     Result<service::ScoredPage> page = queries.ListCustomers(request.auth->tenant, *options);
     if (!page.ok()) return ErrorFromStatus(page.status());
-    json::array items;
-    items.reserve(page->page.items.size());
-    for (const storage::ScoredCustomer& sc : page->page.items) items.push_back(ScoreItem(sc));
-    json::object out;
-    out["items"] = std::move(items);
-    out["next_cursor"] = Cursor(page->page.next_cursor);
-    FitFields(out, page->fit);
-    return Response::Json(200, out);
+    std::string body;
+    body.reserve(256 + page->page.items.size() * 640);
+    JsonWriter w(body);
+    w.BeginObject();
+    ScoredPageMembersJson(w, *page, /*with_one_time_buyer=*/false);
+    w.EndObject();
+    return Response::Text(200, std::move(body), "application/json");
   }, RequirePermission("read_data"));
 
   router.Get("/clv/customers/:id", [&queries](Request& request) {
@@ -479,28 +479,27 @@ void RegisterClvRoutes(Router& router, service::ClvQueryService& queries) {
     Result<service::ChurnPage> r = queries.Churn(request.auth->tenant, page->limit, page->cursor,
                                                  Query(request, "churn_risk"));
     if (!r.ok()) return ErrorFromStatus(r.status());
-    json::array items;
-    for (const storage::ScoredCustomer& sc : r->customers.page.items) {
-      json::object item = ScoreItem(sc);
-      item["one_time_buyer"] = sc.score.frequency == 0;
-      items.push_back(std::move(item));
-    }
-    json::object out;
-    out["items"] = std::move(items);
-    out["next_cursor"] = Cursor(r->customers.page.next_cursor);
-    FitFields(out, r->customers.fit);
-    json::array bands;
+    std::string body;
+    body.reserve(1024 + r->customers.page.items.size() * 680);
+    JsonWriter w(body);
+    w.BeginObject();
+    ScoredPageMembersJson(w, r->customers, /*with_one_time_buyer=*/true);
+    w.Key("bands");
+    w.BeginArray();
     double total = 0;
     for (const service::GroupRow& g : r->bands) {
-      bands.push_back(json::object{{"key", g.key},
-                                   {"customers", g.customers},
-                                   {"value_at_risk_minor", Minor(g.value_at_risk_minor)},
-                                   {"predicted_clv_minor", Minor(g.predicted_clv_minor)}});
+      w.BeginObject();
+      w.StringField("key", g.key);
+      w.IntField("customers", g.customers);
+      w.IntField("value_at_risk_minor", Minor(g.value_at_risk_minor));
+      w.IntField("predicted_clv_minor", Minor(g.predicted_clv_minor));
+      w.EndObject();
       total += g.value_at_risk_minor;
     }
-    out["bands"] = std::move(bands);
-    out["total_value_at_risk_minor"] = Minor(total);
-    return Response::Json(200, out);
+    w.EndArray();
+    w.IntField("total_value_at_risk_minor", Minor(total));
+    w.EndObject();
+    return Response::Text(200, std::move(body), "application/json");
   }, RequirePermission("read_data"));
 
   router.Get("/clv/cohorts", [&queries](Request& request) {
