@@ -35,12 +35,6 @@ std::string GenerateRequestId() {
   return id;
 }
 
-void ApplySecurityHeaders(Response& response) {
-  VisitSecurityHeaders(response, [&response](std::string_view name, std::string_view value) {
-    response.headers.Add(name, std::string(value));
-  });
-}
-
 bool HasMediaType(const Request& request, std::string_view media_type) {
   const auto ct = request.headers.Get("Content-Type");
   if (!ct) return false;

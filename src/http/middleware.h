@@ -33,16 +33,12 @@ bool IsSaneRequestId(std::string_view id);
 // 32 lower-case hex characters from a per-thread random generator.
 std::string GenerateRequestId();
 
-// Adds, unless the handler set them: X-Content-Type-Options: nosniff, Referrer-Policy:
-// no-referrer, and for non-HTML responses Content-Security-Policy: default-src 'none';
-// frame-ancestors 'none' (an API response is never a document). HTML responses (the
-// dashboard) bring their own CSP.
-void ApplySecurityHeaders(Response& response);
-
-// The fields ApplySecurityHeaders would add, without adding them: calls add(name, value) with
-// static views for each one `response` lacks, in the same order. The server writes them
-// straight into the outgoing header block (three allocations fewer per response than copying
-// them through Response::headers).
+// The security headers every response gets unless the handler set them: X-Content-Type-Options:
+// nosniff, Referrer-Policy: no-referrer, and for non-HTML responses Content-Security-Policy:
+// default-src 'none'; frame-ancestors 'none' (an API response is never a document; HTML
+// responses — the dashboard — bring their own CSP). Calls add(name, value) with static views for
+// each one `response` lacks, in that order; the server writes them straight into the outgoing
+// header block after the handler's fields (no copy through Response::headers).
 template <class AddField>
 void VisitSecurityHeaders(const Response& response, AddField&& add) {
   if (!response.headers.Has("X-Content-Type-Options")) add("X-Content-Type-Options", "nosniff");

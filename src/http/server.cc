@@ -330,7 +330,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     out.version(11);
     out.result(static_cast<unsigned>(res.status));
     for (const auto& [name, value] : res.headers.fields()) out.insert(name, value);
-    // Where ApplySecurityHeaders would have appended them, without copying through res.headers.
+    // After the handler's fields, unless it set them (middleware.h).
     VisitSecurityHeaders(res, [&out](std::string_view name, std::string_view value) {
       out.insert(name, value);
     });
