@@ -3,17 +3,11 @@
 #include <algorithm>
 
 #include "core/check.h"
+#include "core/encoding.h"
 
 namespace clv::http {
 
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Splits "/a/b/" into {"a", "b", ""}: the trailing empty segment keeps "/a/b/" distinct from
 // "/a/b", as clients see them as different URLs.
@@ -39,8 +33,8 @@ bool DecodesCleanly(std::string_view in) {
   for (size_t i = 0; i < in.size(); ++i) {
     if (in[i] != '%') continue;
     if (i + 2 >= in.size()) return false;
-    const int hi = HexValue(in[i + 1]);
-    const int lo = HexValue(in[i + 2]);
+    const int hi = HexDigitValue(in[i + 1]);
+    const int lo = HexDigitValue(in[i + 2]);
     if (hi < 0 || lo < 0 || hi * 16 + lo == 0) return false;
     i += 2;
   }
@@ -58,8 +52,8 @@ std::optional<std::string> PercentDecode(std::string_view in) {
       continue;
     }
     if (i + 2 >= in.size()) return std::nullopt;
-    const int hi = HexValue(in[i + 1]);
-    const int lo = HexValue(in[i + 2]);
+    const int hi = HexDigitValue(in[i + 1]);
+    const int lo = HexDigitValue(in[i + 2]);
     if (hi < 0 || lo < 0) return std::nullopt;
     const char c = static_cast<char>(hi * 16 + lo);
     if (c == '\0') return std::nullopt;
