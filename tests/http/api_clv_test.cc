@@ -116,6 +116,13 @@ TEST_P(ApiClvSuite, SegmentsChurnAndCohortsAreConsistent) {
   ASSERT_EQ(seg.status, 200) << seg.body;
   json::object s = JsonOf(seg).as_object();
   EXPECT_EQ(Int(s.at("total_customers")), a.customers);
+  // The fit's members, as every CLV body writes them.
+  TestResponse list = Get("/clv/customers?limit=1", token);
+  ASSERT_EQ(list.status, 200) << list.body;
+  for (const char* member : {"fit_id", "currency", "as_of"}) {
+    EXPECT_EQ(s.at(member), JsonOf(list).at(member)) << member;
+    EXPECT_FALSE(s.at(member).is_null()) << member;
+  }
   ASSERT_EQ(s.at("segments").as_array().size(), 11u);
   ASSERT_EQ(s.at("clv_tiers").as_array().size(), 4u);
   for (const char* table : {"segments", "clv_tiers"}) {

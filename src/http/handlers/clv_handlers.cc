@@ -23,13 +23,6 @@ namespace json = boost::json;
 
 // Model outputs in minor units are doubles; the API shows whole minor units.
 std::int64_t Minor(double v) { return std::isfinite(v) ? static_cast<std::int64_t>(std::llround(v)) : 0; }
-// fit_id, currency and as_of of the current fit (null before the first calculation).
-void FitFields(json::object& o, const std::optional<storage::ModelFitRecord>& fit) {
-  o["fit_id"] = fit ? json::value(fit->id) : json::value(nullptr);
-  o["currency"] = fit ? json::value(fit->currency) : json::value(nullptr);
-  o["as_of"] = fit ? json::value(FormatDate(fit->as_of_us)) : json::value(nullptr);
-}
-
 // The P(alive) history array, serialised directly onto `out`: it is most of the detail response
 // (~90 points for a two-year customer) and a json::object per point cost more than the rest of
 // the answer. Numbers in shortest round-trip form; a non-finite p_alive (never produced) as null.
@@ -126,8 +119,8 @@ void CustomerMembersJson(JsonWriter& w, const Customer& c) {
   c.email.empty() ? w.Null() : w.String(c.email);
 }
 
-// fit_id, currency and as_of of the current fit (null before the first calculation): FitFields'
-// members, for the bodies written with JsonWriter.
+// fit_id, currency and as_of of the current fit (null before the first calculation): the members
+// every CLV body (detail, lists, segments) shows for its fit.
 void FitMembersJson(JsonWriter& w, const storage::ModelFitRecord* fit) {
   w.Key("fit_id");
   fit ? w.Int(fit->id) : w.Null();
@@ -461,16 +454,24 @@ void RegisterClvRoutes(Router& router, service::ClvQueryService& queries) {
   router.Get("/clv/segments", [&queries](Request& request) {
     Result<service::SegmentReport> r = queries.Segments(request.auth->tenant);
     if (!r.ok()) return ErrorFromStatus(r.status());
-    json::object out;
-    FitFields(out, r->fit);
-    out["total_customers"] = r->total_customers;
     json::array segments, tiers;
     for (const service::GroupRow& g : r->segments) segments.push_back(GroupJson(g, r->total_customers));
     for (const service::GroupRow& g : r->clv_tiers) tiers.push_back(GroupJson(g, r->total_customers));
-    out["segments"] = std::move(segments);
-    out["clv_tiers"] = std::move(tiers);
-    out["scoring"] = ScoringJson();
-    return Response::Json(200, out);
+    // The fit's members by the one writer every CLV body uses; the small group arrays and the
+    // scoring legend stay boost::json values, inserted whole.
+    std::string body;
+    JsonWriter w(body);
+    w.BeginObject();
+    FitMembersJson(w, r->fit ? &*r->fit : nullptr);
+    w.IntField("total_customers", r->total_customers);
+    w.Key("segments");
+    w.Raw(json::serialize(segments));
+    w.Key("clv_tiers");
+    w.Raw(json::serialize(tiers));
+    w.Key("scoring");
+    w.Raw(json::serialize(ScoringJson()));
+    w.EndObject();
+    return Response::Text(200, std::move(body), "application/json");
   }, RequirePermission("read_data"));
 
   router.Get("/clv/churn", [&queries](Request& request) {
