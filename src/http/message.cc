@@ -86,6 +86,10 @@ Response Response::Json(int status, const boost::json::value& value) {
   return r;
 }
 
+Response Response::JsonText(int status, std::string json) {
+  return Text(status, std::move(json), "application/json");
+}
+
 Response Response::Error(int status, std::string code, std::string message) {
   Response r;
   r.status = status;

@@ -109,6 +109,8 @@ struct Response {
   std::shared_ptr<BodyStream> stream;  // when set, replaces `body`
 
   static Response Json(int status, const boost::json::value& value);
+  // A body already serialised as JSON (e.g. by http::JsonWriter), sent as application/json.
+  static Response JsonText(int status, std::string json);
   // The error envelope. For 5xx, pass a generic message: it is shown to the client.
   static Response Error(int status, std::string code, std::string message);
   static Response NoContent();  // 204

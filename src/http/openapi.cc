@@ -544,7 +544,7 @@ constexpr std::string_view kDocsCsp =
 std::string RegisterOpenApiRoutes(Router& router, DocsOptions options) {
   std::shared_ptr<const OpenApiSpec> spec = std::move(options.spec);
   router.Get("/openapi.json", [spec](Request&) {
-    Response r = Response::Text(200, spec->text(), "application/json");
+    Response r = Response::JsonText(200, spec->text());
     r.headers.Set("Cache-Control", "no-cache");
     return r;
   }, Public());

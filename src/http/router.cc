@@ -28,7 +28,8 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return out;
 }
 
-// True when PercentDecode(in) would succeed; checks without building the decoded text.
+// The rules of PercentDecode, checked without building the decoded text (Router::Find needs
+// only the verdict): every '%' followed by two hex digits, none of them encoding NUL.
 bool DecodesCleanly(std::string_view in) {
   for (size_t i = 0; i < in.size(); ++i) {
     if (in[i] != '%') continue;
@@ -44,6 +45,7 @@ bool DecodesCleanly(std::string_view in) {
 }  // namespace
 
 std::optional<std::string> PercentDecode(std::string_view in) {
+  if (!DecodesCleanly(in)) return std::nullopt;
   std::string out;
   out.reserve(in.size());
   for (size_t i = 0; i < in.size(); ++i) {
@@ -51,13 +53,7 @@ std::optional<std::string> PercentDecode(std::string_view in) {
       out.push_back(in[i]);
       continue;
     }
-    if (i + 2 >= in.size()) return std::nullopt;
-    const int hi = HexDigitValue(in[i + 1]);
-    const int lo = HexDigitValue(in[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    const char c = static_cast<char>(hi * 16 + lo);
-    if (c == '\0') return std::nullopt;
-    out.push_back(c);
+    out.push_back(static_cast<char>(HexDigitValue(in[i + 1]) * 16 + HexDigitValue(in[i + 2])));
     i += 2;
   }
   return out;

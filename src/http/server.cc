@@ -349,7 +349,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       res.content_type = "application/json";
       res.stream.reset();
     }
-    status_ = res.status;  // security headers: FillHeaders
+    status_ = res.status;  // the security headers are added by FillHeaders
     if (res.stream) {
       if (head_) {
         // HEAD: headers only, with the length the body would have had.

@@ -432,7 +432,7 @@ void RegisterClvRoutes(Router& router, service::ClvQueryService& queries) {
     w.BeginObject();
     ScoredPageMembersJson(w, *page, /*with_one_time_buyer=*/false);
     w.EndObject();
-    return Response::Text(200, std::move(body), "application/json");
+    return Response::JsonText(200, std::move(body));
   }, RequirePermission("read_data"));
 
   router.Get("/clv/customers/:id", [&queries](Request& request) {
@@ -448,7 +448,7 @@ void RegisterClvRoutes(Router& router, service::ClvQueryService& queries) {
     std::string body;
     body.reserve(kDetailBodyReserve + d->p_alive_history.size() * 56);
     AppendCustomerDetailJson(body, *d);
-    return Response::Text(200, std::move(body), "application/json");
+    return Response::JsonText(200, std::move(body));
   }, RequirePermission("read_data"));
 
   router.Get("/clv/segments", [&queries](Request& request) {
@@ -471,7 +471,7 @@ void RegisterClvRoutes(Router& router, service::ClvQueryService& queries) {
     w.Key("scoring");
     w.Raw(json::serialize(ScoringJson()));
     w.EndObject();
-    return Response::Text(200, std::move(body), "application/json");
+    return Response::JsonText(200, std::move(body));
   }, RequirePermission("read_data"));
 
   router.Get("/clv/churn", [&queries](Request& request) {
@@ -500,7 +500,7 @@ void RegisterClvRoutes(Router& router, service::ClvQueryService& queries) {
     w.EndArray();
     w.IntField("total_value_at_risk_minor", Minor(total));
     w.EndObject();
-    return Response::Text(200, std::move(body), "application/json");
+    return Response::JsonText(200, std::move(body));
   }, RequirePermission("read_data"));
 
   router.Get("/clv/cohorts", [&queries](Request& request) {
