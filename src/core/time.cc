@@ -1,5 +1,6 @@
 #include "core/time.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace clv {
@@ -199,27 +200,33 @@ std::string FormatDate(UnixMicros t) {
 }
 
 void AppendDate(std::string& out, std::int64_t day) {
+  char buf[kMaxDateChars];
+  out.append(buf, WriteDate(buf, day));
+}
+
+char* WriteDate(char* out, std::int64_t day) {
   const CivilDay c = CivilFromDays(day);
   if (c.year < 0 || c.year > 9999) {  // never from real data; AppendPadded signs and widens
-    AppendPadded(out, c.year, 4);
-    out += '-';
-    AppendPadded(out, c.month, 2);
-    out += '-';
-    AppendPadded(out, c.day, 2);
-    return;
+    std::string s;
+    AppendPadded(s, c.year, 4);
+    s += '-';
+    AppendPadded(s, c.month, 2);
+    s += '-';
+    AppendPadded(s, c.day, 2);
+    return std::copy(s.begin(), s.end(), out);  // an int year: at most 11 + 6 characters
   }
   // Digit by digit: the API's P(alive) history writes ~90 dates per response.
-  const char d[10] = {static_cast<char>('0' + c.year / 1000),
-                      static_cast<char>('0' + c.year / 100 % 10),
-                      static_cast<char>('0' + c.year / 10 % 10),
-                      static_cast<char>('0' + c.year % 10),
-                      '-',
-                      static_cast<char>('0' + c.month / 10),
-                      static_cast<char>('0' + c.month % 10),
-                      '-',
-                      static_cast<char>('0' + c.day / 10),
-                      static_cast<char>('0' + c.day % 10)};
-  out.append(d, sizeof d);
+  out[0] = static_cast<char>('0' + c.year / 1000);
+  out[1] = static_cast<char>('0' + c.year / 100 % 10);
+  out[2] = static_cast<char>('0' + c.year / 10 % 10);
+  out[3] = static_cast<char>('0' + c.year % 10);
+  out[4] = '-';
+  out[5] = static_cast<char>('0' + c.month / 10);
+  out[6] = static_cast<char>('0' + c.month % 10);
+  out[7] = '-';
+  out[8] = static_cast<char>('0' + c.day / 10);
+  out[9] = static_cast<char>('0' + c.day % 10);
+  return out + 10;
 }
 
 }  // namespace clv

@@ -121,4 +121,9 @@ std::string FormatDate(UnixMicros t);
 // `out` without a temporary string: for writers of many dates per response.
 void AppendDate(std::string& out, std::int64_t day);
 
+// AppendDate's text written to `out`, which must have room for kMaxDateChars; returns the end
+// (10 characters for years 0000..9999). For writers that assemble a record in a local buffer.
+inline constexpr std::size_t kMaxDateChars = 48;
+char* WriteDate(char* out, std::int64_t day);
+
 }  // namespace clv

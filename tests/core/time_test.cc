@@ -189,7 +189,13 @@ TEST(TimeFormatTest, AppendDateWritesDayNumbersAfterWhatIsThere) {
     out.clear();
     AppendDate(out, DaysFromCivil(c.year, c.month, c.day));
     EXPECT_EQ(out, text);
+    // WriteDate is the same text into a caller's buffer, returning its end.
+    char buf[kMaxDateChars];
+    EXPECT_EQ(std::string(buf, WriteDate(buf, DaysFromCivil(c.year, c.month, c.day))), text);
   }
+  char buf[kMaxDateChars];
+  EXPECT_EQ(WriteDate(buf, 0), buf + 10);
+  EXPECT_EQ(std::string(buf, 10), "1970-01-01");
 }
 
 TEST(TimeFormatTest, AppendDateIsFormatDateOfEveryDayOfFourCenturies) {

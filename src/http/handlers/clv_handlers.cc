@@ -1,5 +1,6 @@
 #include "http/handlers/clv_handlers.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -26,23 +27,30 @@ std::int64_t Minor(double v) { return std::isfinite(v) ? static_cast<std::int64_
 // The P(alive) history array, serialised directly onto `out`: it is most of the detail response
 // (~90 points for a two-year customer) and a json::object per point cost more than the rest of
 // the answer. Numbers in shortest round-trip form; a non-finite p_alive (never produced) as null.
+// Each point is assembled in a local buffer and appended once (five appends per point, each
+// with its capacity check, were ~2 % of the server's CPU).
 void AppendPAliveHistoryJson(std::string& out, const std::vector<service::PAlivePoint>& points) {
+  constexpr std::string_view kDate = R"({"date":")", kPAlive = R"(","p_alive":)";
+  constexpr std::string_view kOrder = R"(,"order":true})", kNoOrder = R"(,"order":false})";
+  // The longest point: a date of kMaxDateChars, a double in at most 24 characters.
+  char buf[kDate.size() + kMaxDateChars + kPAlive.size() + 24 + kNoOrder.size() + 1];
   out.reserve(out.size() + 2 + points.size() * 56);
   out += '[';
-  char num[32];
   for (std::size_t i = 0; i < points.size(); ++i) {
     const service::PAlivePoint& p = points[i];
-    if (i > 0) out += ',';
-    out += R"({"date":")";
-    AppendDate(out, p.day);
-    out += R"(","p_alive":)";
+    char* w = buf;
+    if (i > 0) *w++ = ',';
+    w = std::copy(kDate.begin(), kDate.end(), w);
+    w = WriteDate(w, p.day);
+    w = std::copy(kPAlive.begin(), kPAlive.end(), w);
     if (std::isfinite(p.p_alive)) {
-      auto [end, ec] = std::to_chars(num, num + sizeof num, p.p_alive);
-      out.append(num, end);
+      w = std::to_chars(w, w + 24, p.p_alive).ptr;
     } else {
-      out += "null";
+      w = std::copy_n("null", 4, w);
     }
-    out += p.order ? R"(,"order":true})" : R"(,"order":false})";
+    const std::string_view order = p.order ? kOrder : kNoOrder;
+    w = std::copy(order.begin(), order.end(), w);
+    out.append(buf, w);
   }
   out += ']';
 }
