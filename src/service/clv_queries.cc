@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <memory>
+#include <span>
 #include <utility>
 
 #include "core/time.h"
@@ -96,21 +98,45 @@ Result<FitUnit> UnitOf(const storage::ModelFitRecord& fit) {
   return u;
 }
 
-// Evaluation days of the P(alive) curve (see CustomerDetail::p_alive_history).
-std::vector<std::pair<std::int64_t, bool>> HistoryDays(const std::vector<std::int64_t>& purchase_days,
-                                                       std::int64_t as_of_day) {
-  std::vector<std::pair<std::int64_t, bool>> days;  // (day, is purchase day)
+}  // namespace
+
+// The purchase points (each purchase, the day before each repeat purchase) and the grid
+// (weekly or monthly, then as_of) are each ascending when `purchase_days` is, so they are merged
+// as they are generated instead of sorted afterwards (the sort was ~1 % of the server's CPU).
+// Unsorted purchase days give unsorted points; SummarizeAtEnds rejects such days anyway.
+void HistoryDays(const std::vector<std::int64_t>& purchase_days, std::int64_t as_of_day,
+                 std::vector<PAlivePoint>& points) {
   const std::int64_t first = purchase_days.front();
   // At most: two points per purchase, one per week (or month) of the span, and as_of. Reserved
   // once: growing by doubling was ~7 reallocations per request for a two-year customer.
   const std::int64_t span = std::max<std::int64_t>(0, as_of_day - first);
-  days.reserve(2 * purchase_days.size() + static_cast<std::size_t>(span / 7) + 2);
-  for (std::size_t i = 0; i < purchase_days.size(); ++i) {
-    days.emplace_back(purchase_days[i], true);
-    if (i > 0 && purchase_days[i] - 1 > first) days.emplace_back(purchase_days[i] - 1, false);
-  }
+  points.clear();
+  points.reserve(2 * purchase_days.size() + static_cast<std::size_t>(span / 7) + 2);
+  // Appends day d unless it is already the last point (then a purchase flag is kept). A day
+  // before the last point is the day before a repeat purchase on the same day as the previous
+  // one: that day was already added for the first purchase of the run (or excluded with it).
+  auto push = [&points](std::int64_t d, bool order) {
+    if (!points.empty() && d <= points.back().day) {
+      if (d == points.back().day) points.back().order |= order;
+      return;
+    }
+    PAlivePoint& p = points.emplace_back();
+    p.day = d;
+    p.order = order;
+  };
+  std::size_t next = 0;  // the first purchase not yet merged
+  auto purchases_up_to = [&](std::int64_t last) {
+    for (; next < purchase_days.size() && purchase_days[next] <= last; ++next) {
+      const std::int64_t d = purchase_days[next];
+      if (next > 0 && d - 1 > first) push(d - 1, false);
+      push(d, true);
+    }
+  };
   if (as_of_day - first <= 730) {
-    for (std::int64_t d = first + 7; d < as_of_day; d += 7) days.emplace_back(d, false);
+    for (std::int64_t d = first + 7; d < as_of_day; d += 7) {
+      purchases_up_to(d);
+      push(d, false);
+    }
   } else {
     CivilDay c = CivilFromDays(first);
     for (;;) {
@@ -118,21 +144,14 @@ std::vector<std::pair<std::int64_t, bool>> HistoryDays(const std::vector<std::in
       if (c.month == 1) ++c.year;
       const std::int64_t d = DaysFromCivil(c.year, c.month, 1);
       if (d >= as_of_day) break;
-      days.emplace_back(d, false);
+      purchases_up_to(d);
+      push(d, false);
     }
   }
-  days.emplace_back(as_of_day, false);
-  // One point per day; a purchase day keeps its flag.
-  std::sort(days.begin(), days.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : a.second > b.second;
-  });
-  days.erase(std::unique(days.begin(), days.end(),
-                         [](const auto& a, const auto& b) { return a.first == b.first; }),
-             days.end());
-  return days;
+  purchases_up_to(as_of_day);
+  push(as_of_day, false);
+  purchases_up_to(std::numeric_limits<std::int64_t>::max());  // none after as_of in practice
 }
-
-}  // namespace
 
 std::vector<std::string_view> SegmentKeys() {
   std::vector<std::string_view> keys;
@@ -322,11 +341,16 @@ Result<CustomerDetail> ClvQueryService::GetCustomer(TenantId tenant, CustomerId 
   if (!model.ok()) {
     return Internal("fit " + std::to_string(fit.id) + ": " + model.status().message());
   }
-  const std::vector<double> day(input->day.begin(), input->day.end());
-  const std::vector<std::pair<std::int64_t, bool>> days = HistoryDays(input->day, input->as_of_day);
-  std::vector<double> ends;
-  ends.reserve(days.size());
-  for (const auto& [d, is_order] : days) ends.push_back(static_cast<double>(d));
+  // The points' days, then the purchase days, as doubles for the engine: one buffer.
+  std::vector<PAlivePoint>& curve = out.p_alive_history;
+  HistoryDays(input->day, input->as_of_day, curve);
+  std::vector<double> as_double(curve.size() + input->day.size());
+  for (std::size_t i = 0; i < curve.size(); ++i) as_double[i] = static_cast<double>(curve[i].day);
+  for (std::size_t i = 0; i < input->day.size(); ++i) {
+    as_double[curve.size() + i] = static_cast<double>(input->day[i]);
+  }
+  const std::span<const double> ends(as_double.data(), curve.size());
+  const std::span<const double> day(as_double.data() + curve.size(), input->day.size());
   // The summary at each point counts the purchases up to that day, as the calculation would have
   // on that day: one pass over the purchases (SummarizeAtEnds), not one summary per point.
   Result<engine::RfmData> summaries = engine::SummarizeAtEnds(day, unit.summary_unit, ends);
@@ -338,12 +362,7 @@ Result<CustomerDetail> ClvQueryService::GetCustomer(TenantId tenant, CustomerId 
   // calculation's churn step) without the ranking and totals, which a curve does not need.
   Result<std::vector<double>> p_alive = engine::ChurnPAlive(**model, points);
   if (!p_alive.ok()) return Internal("P(alive) history: " + p_alive.status().message());
-  out.p_alive_history.resize(days.size());
-  for (std::size_t i = 0; i < days.size(); ++i) {
-    out.p_alive_history[i].day = days[i].first;
-    out.p_alive_history[i].order = days[i].second;
-    out.p_alive_history[i].p_alive = (*p_alive)[i];
-  }
+  for (std::size_t i = 0; i < curve.size(); ++i) curve[i].p_alive = (*p_alive)[i];
   return out;
 }
 

@@ -105,6 +105,14 @@ struct CustomerDetail {
   std::vector<PAlivePoint> p_alive_history;
 };
 
+// The days of a P(alive) curve as CustomerDetail::p_alive_history lays them out (day and order
+// set, p_alive left 0), for ascending `purchase_days` (non-empty) ending on or before
+// `as_of_day`: every purchase day, the day before each repeat purchase (after the first day),
+// a weekly grid from the first purchase (monthly, on the 1st, when the span exceeds 730 days)
+// and as_of — ascending, one point per day, a purchase day flagged. Replaces `points`' contents.
+void HistoryDays(const std::vector<std::int64_t>& purchase_days, std::int64_t as_of_day,
+                 std::vector<PAlivePoint>& points);
+
 enum class CohortPeriod { kWeek, kMonth, kQuarter };
 // "week" | "month" | "quarter"; InvalidArgument listing the choices.
 Result<CohortPeriod> ParseCohortPeriod(std::string_view name);

@@ -9,10 +9,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -409,6 +411,54 @@ TEST_F(ClvQueriesTest, WalkCoversEveryRow) {
   EXPECT_EQ(pages, 1);  // 300 customers fit in one page of 1000
   EXPECT_EQ(static_cast<std::int64_t>(ids.size()), calc_->result.customers);
 
+}
+
+// HistoryDays against its definition: every purchase day, the day before each repeat purchase
+// after the first day, the weekly (span <= 730 days) or monthly grid, and as_of, sorted, one
+// point per day, flagged when a purchase falls on it. Seeded: repeated days, purchases on grid
+// days and on as_of, one-purchase customers, both grids.
+TEST(HistoryDaysTest, EqualsTheSortedUnionOfItsParts) {
+  std::mt19937_64 rng(20261126);
+  for (int trial = 0; trial < 3000; ++trial) {
+    const std::int64_t first = DaysFromCivil(2020, 1, 1) + static_cast<std::int64_t>(rng() % 400);
+    const std::int64_t span = static_cast<std::int64_t>(rng() % (trial % 2 == 0 ? 731 : 2000));
+    const std::int64_t as_of = first + span;
+    std::vector<std::int64_t> purchases = {first};
+    const int n = static_cast<int>(rng() % 12);
+    for (int i = 0; i < n; ++i) {
+      const std::int64_t gap = rng() % 3 == 0 ? 0 : static_cast<std::int64_t>(rng() % 60);
+      const std::int64_t d = rng() % 5 == 0 ? first + 7 * static_cast<std::int64_t>(rng() % 8)
+                                            : purchases.back() + gap;
+      purchases.push_back(std::min(std::max(d, purchases.back()), as_of));
+    }
+    std::map<std::int64_t, bool> want;  // day -> purchase on it
+    for (std::size_t i = 0; i < purchases.size(); ++i) {
+      want[purchases[i]] = true;
+      if (i > 0 && purchases[i] - 1 > first) want.emplace(purchases[i] - 1, false);
+    }
+    if (span <= 730) {
+      for (std::int64_t d = first + 7; d < as_of; d += 7) want.emplace(d, false);
+    } else {
+      CivilDay c = CivilFromDays(first);
+      for (;;) {
+        c.month = c.month == 12 ? 1 : c.month + 1;
+        if (c.month == 1) ++c.year;
+        const std::int64_t d = DaysFromCivil(c.year, c.month, 1);
+        if (d >= as_of) break;
+        want.emplace(d, false);
+      }
+    }
+    want.emplace(as_of, false);
+    std::vector<PAlivePoint> got = {PAlivePoint{}};  // replaced, not appended to
+    HistoryDays(purchases, as_of, got);
+    ASSERT_EQ(got.size(), want.size()) << "trial " << trial;
+    std::size_t k = 0;
+    for (const auto& [day, order] : want) {
+      EXPECT_EQ(got[k].day, day) << "trial " << trial << " point " << k;
+      EXPECT_EQ(got[k].order, order) << "trial " << trial << " point " << k;
+      ++k;
+    }
+  }
 }
 
 }  // namespace

@@ -182,13 +182,14 @@ Result<RfmData> SummarizeAtEnds(std::span<const double> days, Period period,
     }
   }
   // Periods are non-decreasing along ascending days, so the distinct periods of a prefix are
-  // counted by one running sum; frequency, recency and age of any prefix follow from it.
-  std::vector<std::int64_t> pidx(days.size());
-  std::vector<std::int64_t> distinct(days.size());
-  for (std::size_t i = 0; i < days.size(); ++i) {
-    pidx[i] = PeriodIndex(period, days[i]);
-    distinct[i] = i == 0 ? 1 : distinct[i - 1] + (pidx[i] != pidx[i - 1] ? 1 : 0);
-  }
+  // counted by one running sum; frequency, recency and age of any prefix follow from it. The
+  // prefix of each end is reached by advancing a cursor over the purchases (ascending ends, as
+  // a curve asks, are one merge pass with no scratch arrays: this runs on every GET
+  // /clv/customers/:id); an end before the previous one rewinds the cursor.
+  const std::int64_t first_period = PeriodIndex(period, days[0]);
+  std::size_t n = 0;           // purchases with day <= the current end
+  std::int64_t distinct = 0;   // distinct periods among them
+  std::int64_t last_period = first_period;
   RfmData out;
   out.frequency.reserve(ends.size());
   out.recency.reserve(ends.size());
@@ -198,14 +199,18 @@ Result<RfmData> SummarizeAtEnds(std::span<const double> days, Period period,
     if (!std::isfinite(end) || std::fabs(end) > kMaxAbsDay) {
       return InvalidArgument("the end of the observation period must be a finite day");
     }
-    const auto n = static_cast<std::size_t>(std::upper_bound(days.begin(), days.end(), end) -
-                                            days.begin());
+    if (k > 0 && end < ends[k - 1]) n = 0, distinct = 0, last_period = first_period;
+    for (; n < days.size() && days[n] <= end; ++n) {
+      const std::int64_t p = PeriodIndex(period, days[n]);
+      distinct += n == 0 || p != last_period ? 1 : 0;
+      last_period = p;
+    }
     if (n == 0) {
       return InvalidArgument("end " + std::to_string(k) + ": no transaction on or before it");
     }
-    out.frequency.push_back(static_cast<double>(distinct[n - 1] - 1));
-    out.recency.push_back(static_cast<double>(pidx[n - 1] - pidx[0]));
-    out.age.push_back(static_cast<double>(PeriodIndex(period, end) - pidx[0]));
+    out.frequency.push_back(static_cast<double>(distinct - 1));
+    out.recency.push_back(static_cast<double>(last_period - first_period));
+    out.age.push_back(static_cast<double>(PeriodIndex(period, end) - first_period));
   }
   return out;
 }

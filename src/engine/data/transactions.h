@@ -59,7 +59,8 @@ Result<RfmSummary> SummarizeTransactions(const TransactionLog& log, std::int32_t
 // frequency, recency and age that SummarizeTransactions gives for the purchases with day <=
 // ends[k] observed at ends[k] (monetary is left empty). One pass over the purchases instead of
 // one summary per end. `days` must be non-empty, finite and ascending; every end finite and on
-// or after days.front().
+// or after days.front(). Ends may come in any order; ascending ends cost one pass over `days`
+// without scratch memory, and each end before its predecessor rescans from the first purchase.
 Result<RfmData> SummarizeAtEnds(std::span<const double> days, Period period,
                                 std::span<const double> ends);
 
