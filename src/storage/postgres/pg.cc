@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
+#include <limits>
 
 #include "core/encoding.h"
 
@@ -30,6 +32,19 @@ std::int64_t PgResult::Int(int row, int col) const {
   std::int64_t out = 0;
   std::from_chars(v.data(), v.data() + v.size(), out);
   return out;
+}
+
+double PgResult::Double(int row, int col) const {
+  if (IsNull(row, col)) return std::numeric_limits<double>::quiet_NaN();
+  // std::from_chars is correctly rounded, as glibc's strtod is, so both give the same double for
+  // every decimal text; it skips strtod's locale lookup and multi-precision set-up (~2 % of the
+  // server's CPU on GET /clv/customers/:id, ~45 float8 columns per row). Text it does not take
+  // whole (a leading '+', hexadecimal, out of range: never float8 output) goes to strtod.
+  const std::string_view v = View(row, col);
+  double out = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec == std::errc() && end == v.data() + v.size()) return out;
+  return std::strtod(PQgetvalue(r_.get(), row, col), nullptr);
 }
 
 Result<std::unique_ptr<PgConn>> PgConn::Connect(const std::string& url, int connect_timeout_s) {

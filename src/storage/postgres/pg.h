@@ -33,6 +33,9 @@ class PgResult {
   }
   std::string Text(int row, int col) const { return std::string(View(row, col)); }
   std::int64_t Int(int row, int col) const;  // 0 for NULL
+  // A float8 in text format, the value strtod gives ("NaN", "Infinity", "-Infinity" included);
+  // NaN for NULL.
+  double Double(int row, int col) const;
   PGresult* raw() const { return r_.get(); }
 
  private:

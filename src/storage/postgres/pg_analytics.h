@@ -30,10 +30,7 @@ struct PgRow {
   int i;
   int base = 0;
   std::int64_t Int(int c) const { return r.Int(i, base + c); }
-  double Double(int c) const {
-    if (r.IsNull(i, base + c)) return std::numeric_limits<double>::quiet_NaN();
-    return std::strtod(PQgetvalue(r.raw(), i, base + c), nullptr);
-  }
+  double Double(int c) const { return r.Double(i, base + c); }
   std::string Text(int c) const { return r.Text(i, base + c); }
   bool IsNull(int c) const { return r.IsNull(i, base + c); }
   bool Bool(int c) const { return r.View(i, base + c) == "t"; }
