@@ -65,14 +65,15 @@ const std::string& DetailSql() {
   // ORDER BY inside the aggregates: each would sort its input on its own (measured ~10 % of the
   // statement); the index scan on orders_customer delivers (placed_at, id) order anyway, and
   // ReadFlows sorts by (placed_at, id) when it gets another.
+  // The joins are written (and planned) in the order fit, cash flows, score: each nested loop
+  // carries the columns of the joins below it, and with the 28 score columns joined last only
+  // the top one carries them (pgbench, one id: ~5-10 µs of PostgreSQL CPU per statement less
+  // than with the score joined first). The select list keeps the column layout above.
   static const std::string sql =
       "SELECT " + std::string(internal::kScoreCustomerColumns) + ", " +
       Prefixed(internal::kScoreColumns, "s.") +
       ", f.id, f.created_at, o.placed_at, o.amount, o.currency, o.id "
       "FROM customers c "
-      "LEFT JOIN LATERAL (SELECT " + std::string(internal::kScoreColumns) +
-      " FROM customer_scores "
-      "WHERE tenant_id = $1 AND customer_id = c.id LIMIT 1) s ON true "
       "LEFT JOIN LATERAL (SELECT id, created_at FROM model_fits WHERE tenant_id = $1 "
       "ORDER BY id DESC LIMIT 1) f ON true "
       "LEFT JOIN LATERAL (SELECT array_agg(placed_at) AS placed_at, "
@@ -80,6 +81,9 @@ const std::string& DetailSql() {
       "array_agg(currency) AS currency, array_agg(id) AS id "
       "FROM orders WHERE tenant_id = $1 AND customer_id = c.id AND status <> 'cancelled') o "
       "ON true "
+      "LEFT JOIN LATERAL (SELECT " + std::string(internal::kScoreColumns) +
+      " FROM customer_scores "
+      "WHERE tenant_id = $1 AND customer_id = c.id LIMIT 1) s ON true "
       "WHERE c.tenant_id = $1 AND c.id = ANY($2::bigint[])";
   return sql;
 }
