@@ -58,9 +58,20 @@ Result<std::vector<double>> ChurnPAlive(const PurchaseModel& model, const RfmDat
   CLV_RETURN_IF_ERROR(ValidateRfm(data));
   CLV_ASSIGN_OR_RETURN(OneTimeBuyerModel x0, SelectOneTimeBuyerModel(model, options));
   std::vector<double> p(data.size());
+  // Runs of rows with the same model (one-time buyers or not), each evaluated by the model's
+  // row batch (a curve's runs of equal (x, t_x) share their logs), then clamped as
+  // ClampedPAlive clamps.
+  const std::span<const double> x(data.frequency), t_x(data.recency), T(data.age);
+  for (std::size_t begin = 0, end = 0; begin < p.size(); begin = end) {
+    const bool one_time = x[begin] == 0;
+    for (end = begin + 1; end < p.size() && (x[end] == 0) == one_time;) ++end;
+    const std::size_t n = end - begin;
+    (one_time ? *x0.model : model)
+        .ProbabilityAliveRows(x.subspan(begin, n), t_x.subspan(begin, n), T.subspan(begin, n),
+                              std::span<double>(p).subspan(begin, n));
+  }
   for (std::size_t i = 0; i < p.size(); ++i) {
-    const double x = data.frequency[i];
-    p[i] = ClampedPAlive(x == 0 ? *x0.model : model, x, data.recency[i], data.age[i]);
+    p[i] = std::clamp(p[i], 0.0, 1.0);
     if (!std::isfinite(p[i])) {
       return Internal("the model returned no finite P(alive) for row " + std::to_string(i));
     }

@@ -30,10 +30,14 @@ double Shift(BetaGeoVariant v) { return v == BetaGeoVariant::kMbgNbd ? 1.0 : 0.0
 
 // log of the odds "dropped out after the last purchase" : "alive at T". BG/NBD: a customer
 // without repeat purchases cannot have dropped out (-inf odds).
+// LogOddsHead + (r + x) · (log(α + T) − log(α + t_x)): the head and log(α + t_x) depend on
+// (x, t_x) only (ProbabilityAliveRows reuses them along a run; same operations, same bits).
+double LogOddsHead(BetaGeoVariant v, const BetaGeoParams& p, double x) {
+  return std::log(p.a) - std::log(p.b + x - 1 + Shift(v));
+}
 double LogOddsDead(BetaGeoVariant v, const BetaGeoParams& p, double x, double t_x, double T) {
   if (v == BetaGeoVariant::kBgNbd && x == 0) return -kInf;
-  return std::log(p.a) - std::log(p.b + x - 1 + Shift(v)) +
-         (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + t_x));
+  return LogOddsHead(v, p, x) + (p.r + x) * (std::log(p.alpha + T) - std::log(p.alpha + t_x));
 }
 
 // Q(n, a, bp, u) = E[(1 − (1 + p u)^(−n)) / p] for p ~ Beta(a, bp): the expected purchases in
@@ -387,6 +391,26 @@ double BetaGeoModel::LogLikelihood(double x, double t_x, double T) const {
 
 double BetaGeoModel::ProbabilityAlive(double x, double t_x, double T) const {
   return special::Sigmoid(-LogOddsDead(variant_, params_, x, t_x, T));
+}
+
+void BetaGeoModel::ProbabilityAliveRows(std::span<const double> x, std::span<const double> t_x,
+                                        std::span<const double> T, std::span<double> out) const {
+  const BetaGeoParams& p = params_;
+  bool cached = false;  // head and log_alpha_tx hold the values of (cached_x, cached_t_x)
+  double cached_x = 0, cached_t_x = 0, head = 0, log_alpha_tx = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (variant_ == BetaGeoVariant::kBgNbd && x[i] == 0) {
+      out[i] = special::Sigmoid(kInf);  // LogOddsDead's −inf
+      continue;
+    }
+    // Equal as doubles is enough: ±0 give the same sums, and NaN never equals (recomputed).
+    if (!cached || x[i] != cached_x || t_x[i] != cached_t_x) {
+      head = LogOddsHead(variant_, p, x[i]);
+      log_alpha_tx = std::log(p.alpha + t_x[i]);
+      cached = true, cached_x = x[i], cached_t_x = t_x[i];
+    }
+    out[i] = special::Sigmoid(-(head + (p.r + x[i]) * (std::log(p.alpha + T[i]) - log_alpha_tx)));
+  }
 }
 
 double BetaGeoModel::ExpectedPurchasesIfAlive(double t, double x, double T) const {

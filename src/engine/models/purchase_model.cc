@@ -63,6 +63,11 @@ Status UnknownModel(std::string_view name) {
 
 }  // namespace
 
+void PurchaseModel::ProbabilityAliveRows(std::span<const double> x, std::span<const double> t_x,
+                                         std::span<const double> T, std::span<double> out) const {
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = ProbabilityAlive(x[i], t_x[i], T[i]);
+}
+
 bool IsPurchaseModel(std::string_view name) { return Find(name) != nullptr; }
 
 Result<PurchaseFit> FitPurchaseModel(std::string_view name, const RfmData& data,

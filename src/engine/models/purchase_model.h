@@ -32,6 +32,11 @@ class PurchaseModel {
   virtual double ExpectedPurchases(double t, double x, double t_x, double T) const = 0;
   // P(the customer is still alive at T | history).
   virtual double ProbabilityAlive(double x, double t_x, double T) const = 0;
+  // ProbabilityAlive(x[i], t_x[i], T[i]) into out[i] for every row (all four the same length),
+  // bit for bit. A model may share the work of consecutive rows with equal (x, t_x) — a
+  // customer's P(alive) curve is one such run per purchase; the default evaluates each row.
+  virtual void ProbabilityAliveRows(std::span<const double> x, std::span<const double> t_x,
+                                    std::span<const double> T, std::span<double> out) const;
   // Expected purchases in (T, T + t] of a customer known to be alive at T. Every model here
   // factors its conditional expectation as ExpectedPurchases(t, x, t_x, T) ==
   // ProbabilityAlive(x, t_x, T) * ExpectedPurchasesIfAlive(t, x, T), bit for bit, and this
