@@ -1452,10 +1452,11 @@ TEST_P(AnalyticsTest, CustomerDetailIsTheSingleReadsInOne) {
                        MakeOrder("r3", "c1", kT0 + 4 * kDay, 700, OrderStatus::kPaid, "o3"),
                        MakeOrder("o5", "c3", kT0 + 5 * kDay, 300, OrderStatus::kCancelled)});
   // c4: several cash flows at one instant (ordered by order id, as the analysis read orders
-  // them), arriving in another order than they are stored.
+  // them), arriving in another order than they are stored; one in another currency.
+  OrderInput in_usd = MakeOrder("t0", "c4", kT0 + 3 * kDay, 5);
+  in_usd.currency = "USD";
   Upsert(a.tenant.id, {MakeOrder("t3", "c4", kT0 + 2 * kDay, 30),
-                       MakeOrder("t1", "c4", kT0 + 2 * kDay, 10),
-                       MakeOrder("t0", "c4", kT0 + 3 * kDay, 5),
+                       MakeOrder("t1", "c4", kT0 + 2 * kDay, 10), in_usd,
                        MakeOrder("t2", "c4", kT0 + 1 * kDay, 20)});
   Upsert(b.tenant.id, {MakeOrder("o1", "c1", kT0, 100)});
   const CustomerId c1 = CustomerByExternalId(a.tenant.id, "c1").id;
@@ -1503,7 +1504,12 @@ TEST_P(AnalyticsTest, CustomerDetailIsTheSingleReadsInOne) {
       EXPECT_EQ(d->rows[i].customer, id);
       EXPECT_EQ(d->rows[i].placed_at_us, (*rows)[i].placed_at_us);
       EXPECT_EQ(d->rows[i].amount_minor, (*rows)[i].amount_minor);
-      EXPECT_EQ(d->rows[i].currency, "EUR");
+      EXPECT_EQ(d->rows[i].currency, (*rows)[i].currency);
+    }
+    // Every flow in EUR but c4's last (t0, in USD).
+    for (std::size_t i = 0; i < d->rows.size(); ++i) {
+      const bool usd = id == c4 && i + 1 == d->rows.size();
+      EXPECT_EQ(d->rows[i].currency, usd ? "USD" : "EUR") << i;
     }
   };
 
