@@ -6,10 +6,10 @@
 // customers. One statement also reads one snapshot. Prepared per connection: parsing and
 // planning this join would otherwise cost more than running it.
 //
-// One row per customer: the cash flows come as one text column, and of the fit only its id and created_at
-// (its summary is read once per fit and shared: PgAnalyticsStore::DetailFit). With one row per
-// cash flow, every row repeated ~55 customer, score and fit columns that PostgreSQL formatted and
-// libpq and strtod parsed again.
+// One row per customer: the cash flows come as one text column, and of the fit only its id and
+// created_at (its summary is read once per fit and shared: PgAnalyticsStore::DetailFit). With
+// one row per cash flow, every row repeated ~55 customer, score and fit columns that PostgreSQL
+// formatted and libpq and strtod parsed again.
 #include <algorithm>
 #include <charconv>
 #include <memory>
