@@ -204,6 +204,20 @@ void AppendDate(std::string& out, std::int64_t day) {
   out.append(buf, WriteDate(buf, day));
 }
 
+char* DateWriter::Write(char* out, std::int64_t day) {
+  if (day < month_first_ || day > month_last_) {
+    const CivilDay c = CivilFromDays(day);
+    if (c.year < 0 || c.year > 9999) return WriteDate(out, day);  // not cached (wider text)
+    WriteDate(text_, day);
+    month_first_ = day - (c.day - 1);
+    month_last_ = month_first_ + DaysInMonth(c.year, c.month) - 1;
+  }
+  const auto day_of_month = static_cast<int>(day - month_first_ + 1);
+  text_[8] = static_cast<char>('0' + day_of_month / 10);
+  text_[9] = static_cast<char>('0' + day_of_month % 10);
+  return std::copy(text_, text_ + sizeof text_, out);
+}
+
 char* WriteDate(char* out, std::int64_t day) {
   const CivilDay c = CivilFromDays(day);
   if (c.year < 0 || c.year > 9999) {  // never from real data; AppendPadded signs and widens

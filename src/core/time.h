@@ -126,4 +126,17 @@ void AppendDate(std::string& out, std::int64_t day);
 inline constexpr std::size_t kMaxDateChars = 48;
 char* WriteDate(char* out, std::int64_t day);
 
+// WriteDate for a run of days, cheaper when consecutive days fall in one month (a P(alive)
+// curve's weekly points): the last month's text is kept and only the day of the month is
+// converted. Same text as WriteDate for every day, in any order. One writer per thread.
+class DateWriter {
+ public:
+  char* Write(char* out, std::int64_t day);
+
+ private:
+  std::int64_t month_first_ = 1;  // day numbers of the cached month (empty at first)
+  std::int64_t month_last_ = 0;
+  char text_[10] = {};  // "YYYY-MM-DD" of month_first_
+};
+
 }  // namespace clv

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <random>
 #include <string>
 #include <utility>
 
@@ -196,6 +197,32 @@ TEST(TimeFormatTest, AppendDateWritesDayNumbersAfterWhatIsThere) {
   char buf[kMaxDateChars];
   EXPECT_EQ(WriteDate(buf, 0), buf + 10);
   EXPECT_EQ(std::string(buf, 10), "1970-01-01");
+}
+
+// DateWriter is WriteDate for every day: ascending by one and by seven over four centuries (the
+// month cache's hits and misses, leap days), then in a seeded random order, years outside
+// 0000..9999 included.
+TEST(TimeFormatTest, DateWriterWritesWhatWriteDateWrites) {
+  const auto check = [](DateWriter& w, std::int64_t day) {
+    char got[kMaxDateChars], want[kMaxDateChars];
+    const std::string_view g(got, static_cast<std::size_t>(w.Write(got, day) - got));
+    const std::string_view x(want, static_cast<std::size_t>(WriteDate(want, day) - want));
+    return g == x;
+  };
+  const std::int64_t first = DaysFromCivil(1900, 1, 1);
+  for (std::int64_t step : {1, 7}) {
+    DateWriter w;
+    for (std::int64_t day = first; day < first + 146097; day += step) {
+      ASSERT_TRUE(check(w, day)) << day;
+    }
+  }
+  std::mt19937_64 rng(20261126);
+  DateWriter w;
+  const std::int64_t lo = DaysFromCivil(-2, 1, 1), hi = DaysFromCivil(10002, 1, 1);
+  for (int i = 0; i < 200000; ++i) {
+    const std::int64_t day = lo + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(hi - lo));
+    ASSERT_TRUE(check(w, day)) << day;
+  }
 }
 
 TEST(TimeFormatTest, AppendDateIsFormatDateOfEveryDayOfFourCenturies) {

@@ -36,12 +36,13 @@ void AppendPAliveHistoryJson(std::string& out, const std::vector<service::PAlive
   char buf[kDate.size() + kMaxDateChars + kPAlive.size() + 24 + kNoOrder.size() + 1];
   out.reserve(out.size() + 2 + points.size() * 56);
   out += '[';
+  DateWriter dates;  // weekly points: mostly the same month as the point before
   for (std::size_t i = 0; i < points.size(); ++i) {
     const service::PAlivePoint& p = points[i];
     char* w = buf;
     if (i > 0) *w++ = ',';
     w = std::copy(kDate.begin(), kDate.end(), w);
-    w = WriteDate(w, p.day);
+    w = dates.Write(w, p.day);
     w = std::copy(kPAlive.begin(), kPAlive.end(), w);
     if (std::isfinite(p.p_alive)) {
       w = std::to_chars(w, w + 24, p.p_alive).ptr;
