@@ -436,17 +436,10 @@ TEST(HistoryDaysTest, EqualsTheSortedUnionOfItsParts) {
       want[purchases[i]] = true;
       if (i > 0 && purchases[i] - 1 > first) want.emplace(purchases[i] - 1, false);
     }
-    if (span <= 730) {
-      for (std::int64_t d = first + 7; d < as_of; d += 7) want.emplace(d, false);
-    } else {
-      CivilDay c = CivilFromDays(first);
-      for (;;) {
-        c.month = c.month == 12 ? 1 : c.month + 1;
-        if (c.month == 1) ++c.year;
-        const std::int64_t d = DaysFromCivil(c.year, c.month, 1);
-        if (d >= as_of) break;
-        want.emplace(d, false);
-      }
+    // The grid by its definition, day by day: every 7th day after the first purchase, or every
+    // first of a month after it, before as_of.
+    for (std::int64_t d = first + 1; d < as_of; ++d) {
+      if (span <= 730 ? (d - first) % 7 == 0 : CivilFromDays(d).day == 1) want.emplace(d, false);
     }
     want.emplace(as_of, false);
     std::vector<PAlivePoint> got = {PAlivePoint{}};  // replaced, not appended to

@@ -199,7 +199,11 @@ Result<RfmData> SummarizeAtEnds(std::span<const double> days, Period period,
     if (!std::isfinite(end) || std::fabs(end) > kMaxAbsDay) {
       return InvalidArgument("the end of the observation period must be a finite day");
     }
-    if (k > 0 && end < ends[k - 1]) n = 0, distinct = 0, last_period = first_period;
+    if (k > 0 && end < ends[k - 1]) {  // rewind
+      n = 0;
+      distinct = 0;
+      last_period = first_period;
+    }
     for (; n < days.size() && days[n] <= end; ++n) {
       const std::int64_t p = PeriodIndex(period, days[n]);
       distinct += n == 0 || p != last_period ? 1 : 0;

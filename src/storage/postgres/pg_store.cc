@@ -383,8 +383,8 @@ Result<UpsertResult> Merge(PgConn& conn, TenantId tenant, UnixMicros now, std::i
   double orders_rows = -1, customers_rows = -1;
   {
     CLV_ASSIGN_OR_RETURN(PgResult r, conn.Exec(kTableRowEstimates));
-    orders_rows = std::strtod(std::string(r.View(0, 0)).c_str(), nullptr);
-    customers_rows = std::strtod(std::string(r.View(0, 1)).c_str(), nullptr);
+    orders_rows = r.Double(0, 0);
+    customers_rows = r.Double(0, 1);
   }
   std::int64_t new_customers = 0;
   {
@@ -632,8 +632,8 @@ class PgImporter final : public OrderImporter {
       CLV_ASSIGN_OR_RETURN(UpsertResult out, direct_->Finish(*lease_));
       // Estimates from before the writes: reltuples moves only with VACUUM/ANALYZE.
       CLV_ASSIGN_OR_RETURN(PgResult r, lease_->Exec(kTableRowEstimates));
-      orders_rows = std::strtod(std::string(r.View(0, 0)).c_str(), nullptr);
-      customers_rows = std::strtod(std::string(r.View(0, 1)).c_str(), nullptr);
+      orders_rows = r.Double(0, 0);
+      customers_rows = r.Double(0, 1);
       return out;
     }();
     if (!merged.ok()) return Fail(merged.status());
