@@ -141,6 +141,36 @@ TEST(OpenApiSpec, ResponseChecksCatchWrongShapesAndUndocumentedStatuses) {
   EXPECT_TRUE(Spec()->ValidateResponse("GET", "/app/index.html", 200, "text/html", "<p>").ok());
 }
 
+TEST(OpenApiSpec, DateFormatsFollowRfc3339AndTheCalendar) {
+  Result<std::shared_ptr<const OpenApiSpec>> spec = OpenApiSpec::Parse(R"({"paths":{"/x":{"post":{
+      "requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{
+        "at":{"type":"string","format":"date-time"},
+        "day":{"type":["string","null"],"format":"date"},
+        "time":{"type":"string","format":"time"},
+        "format":{"type":"string","enum":["csv"]}}}}}},
+      "responses":{}}}},"components":{"schemas":{"Error":{"type":"object"}}}})");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto check = [&](std::string_view body) {
+    return (*spec)->ValidateRequest("POST", "/x", json::parse(body));
+  };
+  for (const char* valid :
+       {R"({"at":"2024-02-29T23:59:59Z"})", R"({"at":"1998-06-30t00:00:00.123456+05:30"})",
+        R"({"day":"2000-02-29"})", R"({"day":null})", R"({"time":"16:52:45-08:00"})",
+        R"({"format":"csv"})"}) {
+    EXPECT_TRUE(check(valid).ok()) << valid << ": " << check(valid).message();
+  }
+  for (const char* invalid :
+       {R"({"at":"2023-02-29T00:00:00Z"})", R"({"at":"2024-04-31T00:00:00Z"})",
+        R"({"at":"2024-01-01 00:00:00Z"})", R"({"at":"2024-01-01T24:00:00Z"})",
+        R"({"at":"2024-01-01T00:00:00"})", R"({"day":"1900-02-29"})", R"({"day":"2024-1-01"})",
+        R"({"time":"16:52"})", R"({"format":"json"})"}) {
+    Status s = check(invalid);
+    EXPECT_FALSE(s.ok()) << invalid;
+  }
+  EXPECT_NE(check(R"({"at":"2023-02-29T00:00:00Z"})").message().find("at: "), std::string::npos)
+      << check(R"({"at":"2023-02-29T00:00:00Z"})").message();
+}
+
 TEST(OpenApiSpec, ParseRejectsBrokenDocuments) {
   EXPECT_FALSE(OpenApiSpec::Parse("not json").ok());
   EXPECT_FALSE(OpenApiSpec::Parse(R"({"openapi":"3.1.0"})").ok());
