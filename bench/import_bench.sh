@@ -74,7 +74,10 @@ run sqlite "re-import"
 
 if [[ -n ${CLV_TEST_POSTGRES_URL:-} ]]; then
   pg_db=clv_import_bench_$$
-  psql -q "$CLV_TEST_POSTGRES_URL" -c "CREATE DATABASE $pg_db" >/dev/null
+  # PG_LOCALE=C.UTF-8 (say) creates the database with that collation, as a cluster made by
+  # Debian's pg_createcluster on a machine with that locale would; the test server's default is C.
+  psql -q "$CLV_TEST_POSTGRES_URL" \
+    -c "CREATE DATABASE $pg_db${PG_LOCALE:+ TEMPLATE template0 LOCALE '$PG_LOCALE'}" >/dev/null
   export DATABASE_URL=${CLV_TEST_POSTGRES_URL%/*}/$pg_db
   "$clv" user create --email owner@example.com --organization Bench --password-stdin \
     <<<'bench-password-1' >/dev/null
