@@ -15,6 +15,7 @@
 #include <exception>
 #include <mutex>
 #include <regex>
+#include <stdexcept>
 #include <utility>
 
 #include "http/static_files.h"
@@ -151,7 +152,12 @@ class FormatConstraint final : public valijson::constraints::PolyConstraint {
 class FormatConstraintBuilder final : public valijson::ConstraintBuilder {
  public:
   valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override {
-    return new FormatConstraint(*DateFormatNamed(value.getString()));
+    // Compile() writes the keyword only with a known format, but a document may spell it itself.
+    std::string name;
+    std::optional<DateFormat> format;
+    if (value.getString(name)) format = DateFormatNamed(name);
+    if (!format) throw std::runtime_error(std::string(kFormatKeyword) + " must be date, time or date-time");
+    return new FormatConstraint(*format);
   }
 };
 

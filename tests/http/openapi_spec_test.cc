@@ -178,6 +178,11 @@ TEST(OpenApiSpec, ParseRejectsBrokenDocuments) {
       "requestBody":{"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Nope"}}}},
       "responses":{}}}},"components":{"schemas":{"Error":{"type":"object"}}}})");
   EXPECT_FALSE(bad_ref.ok());
+  // The keyword the date formats are checked under is the validator's, not the document's.
+  Result<std::shared_ptr<const OpenApiSpec>> bad_format = OpenApiSpec::Parse(R"({"paths":{"/x":{
+      "post":{"requestBody":{"content":{"application/json":{"schema":{"x-clv-format":"week"}}}},
+      "responses":{}}}},"components":{"schemas":{"Error":{"type":"object"}}}})");
+  EXPECT_FALSE(bad_format.ok());
 }
 
 }  // namespace
