@@ -87,6 +87,9 @@ constexpr std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
 // down (-1 us is day -1).
 constexpr std::int64_t UtcDayOf(UnixMicros t) { return FloorDiv(t, kMicrosPerDay); }
 
+// Whole seconds since the epoch containing instant `t`, rounded down as UtcDayOf (JWT times).
+constexpr std::int64_t FloorSeconds(UnixMicros t) { return FloorDiv(t, kMicrosPerSecond); }
+
 // Midnight UTC of a civil date.
 constexpr UnixMicros MidnightUtc(int year, int month, int day) {
   return DaysFromCivil(year, month, day) * kMicrosPerDay;

@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "core/check.h"
+#include "core/time.h"
 #include "security/encoding.h"
 #include "security/random.h"
 
@@ -20,11 +21,6 @@ constexpr std::string_view kAccessType = "access";
 // The header is fixed, so its encoding is too.
 constexpr std::string_view kHeaderJson = R"({"alg":"HS256","typ":"JWT"})";
 
-std::int64_t FloorSeconds(UnixMicros us) {
-  std::int64_t s = us / 1'000'000;
-  if (us % 1'000'000 < 0) --s;
-  return s;
-}
 
 Result<json::object> ParseObject(std::string_view text, std::string_view what) {
   boost::system::error_code ec;

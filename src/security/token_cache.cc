@@ -1,6 +1,7 @@
 #include "security/token_cache.h"
 
 #include "core/check.h"
+#include "core/time.h"
 
 namespace clv::security {
 namespace {
@@ -9,13 +10,6 @@ namespace {
 // token with these claims is still accepted at now_s.
 bool StillValid(const AccessClaims& c, std::int64_t now_s, std::int64_t leeway_s) {
   return now_s - leeway_s < c.expires_at_s && c.issued_at_s - leeway_s <= now_s;
-}
-
-// As jwt.cc: floor, also for times before 1970.
-std::int64_t FloorSeconds(UnixMicros us) {
-  std::int64_t s = us / 1'000'000;
-  if (us % 1'000'000 < 0) --s;
-  return s;
 }
 
 }  // namespace

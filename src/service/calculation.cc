@@ -16,6 +16,7 @@
 #include "core/time.h"
 #include "engine/analytics/clv.h"
 #include "engine/analytics/histories.h"
+#include "engine/data/transactions.h"
 #include "engine/models/purchase_model.h"
 #include "service/score_math.h"
 
@@ -27,7 +28,6 @@ using internal::kLogStep;
 using internal::LogCovariance;
 
 constexpr std::array<std::string_view, 3> kModelOrder = {"bgnbd", "mbgnbd", "pnbd"};
-constexpr double kDaysPerForecastMonth = 30.4375;
 
 // std::async on a new thread; when no thread can be started (resource exhaustion), the work
 // runs deferred, on the caller's thread at get(): slower, never an exception to the caller.
@@ -521,9 +521,10 @@ Result<CalculationResult> RunCalculation(const CalculationInput& input,
   // the first order days and the calibration fit), and both walk every purchase serially: they
   // run on a second thread while this one does churn, RFM, tiers and the forecast. Each side
   // writes its own fields of `res`; the future joins before anything returns.
+  const double forecast_month_days = engine::DaysPerPeriod(engine::Period::kMonth);
   engine::ForecastOptions forecast_options;
   forecast_options.horizon = options.forecast_months;
-  forecast_options.period_length = kDaysPerForecastMonth / days_per_period;
+  forecast_options.period_length = forecast_month_days / days_per_period;
   std::future<Status> side = StartConcurrently([&]() -> Status {
     Result<engine::CohortMatrix> cohorts = engine::BuildCohorts(
         {input.customer, input.day, input.amount_minor, s.first_order_day}, engine::Period::kMonth,
@@ -536,7 +537,7 @@ Result<CalculationResult> RunCalculation(const CalculationInput& input,
     // month.
     const int holdout_months = std::min(
         options.forecast_months,
-        static_cast<int>(static_cast<double>(holdout_days) / kDaysPerForecastMonth));
+        static_cast<int>(static_cast<double>(holdout_days) / forecast_month_days));
     const engine::PurchaseModel* calibration_model = calibration_models[res.chosen_index].get();
     if (holdout_months >= 1 && res.models[res.chosen_index].calibration.mle.report.converged) {
       engine::ForecastOptions fo = forecast_options;
@@ -559,7 +560,7 @@ Result<CalculationResult> RunCalculation(const CalculationInput& input,
         previous_period = p;
         if (!repeat_occasion) continue;
         const auto k = static_cast<std::int64_t>(std::ceil(
-            static_cast<double>(input.day[i] - res.calibration_end_day) / kDaysPerForecastMonth));
+            static_cast<double>(input.day[i] - res.calibration_end_day) / forecast_month_days));
         if (k >= 1 && k <= holdout_months) actual[static_cast<std::size_t>(k - 1)] += 1;
       }
       Result<engine::ForecastCheck> check = engine::CheckForecast(*hf, actual);

@@ -8,16 +8,13 @@
 #include <vector>
 
 #include "core/time.h"
+#include "engine/analytics/cohorts.h"
 #include "service/calculation_input.h"
 #include "service/fit_report.h"
 
 namespace clv::service {
 namespace json = boost::json;
 namespace {
-
-std::string_view PeriodKey(engine::Period p) {
-  return p == engine::Period::kDay ? "day" : p == engine::Period::kWeek ? "week" : "month";
-}
 
 Result<double> NumberField(const json::value& v, std::string_view name) {
   if (!v.is_number()) return InvalidArgument(std::string(name) + ": must be a number");
@@ -117,7 +114,7 @@ std::string CalculationRequestJson(const CalculationRequest& r) {
   const CalculationOptions& o = r.options;
   json::object out;
   out["models"] = json::value_from(o.models);
-  out["period"] = PeriodKey(o.period);
+  out["period"] = engine::PeriodName(o.period);
   out["resolution"] = o.resolution == Resolution::kDay ? "day" : "period";
   if (r.as_of_us) out["as_of"] = FormatRfc3339(*r.as_of_us);
   out["horizon"] = o.horizon_periods;

@@ -11,14 +11,13 @@
 
 #include "core/time.h"
 #include "engine/analytics/backtest.h"
+#include "engine/analytics/cohorts.h"
 #include "engine/analytics/segments.h"
 #include "service/score_math.h"
 
 namespace clv::service {
 namespace json = boost::json;
 namespace {
-
-constexpr double kDaysPerForecastMonth = 30.4375;  // as service/calculation.cc
 
 // JSON has no NaN or infinity: such values are written as null.
 json::value Num(double v) { return std::isfinite(v) ? json::value(v) : json::value(nullptr); }
@@ -83,10 +82,6 @@ json::array GroupsJson(const engine::GroupTable& t) {
   return out;
 }
 
-std::string_view PeriodKey(engine::Period p) {
-  return p == engine::Period::kDay ? "day" : p == engine::Period::kWeek ? "week" : "month";
-}
-
 // Per dimension, the least value scoring k or more (k = 2..5) among `values` with `scores`;
 // "never reached" is the largest value + 1 (so nobody new reaches it either... unless better
 // than everyone, which is then the fair answer).
@@ -140,7 +135,7 @@ json::object SpecJson(const ScoringSpec& s) {
                           {"margin", Exact(s.clv.margin)},
                           {"periods_per_month", Exact(s.clv.periods_per_month)}};
   o["horizon_periods"] = Exact(s.horizon_periods);
-  o["period"] = PeriodKey(s.period);
+  o["period"] = engine::PeriodName(s.period);
   o["resolution"] = s.resolution == Resolution::kDay ? "day" : "period";
   o["high_risk_below"] = Exact(s.high_risk_below);
   o["low_risk_from"] = Exact(s.low_risk_from);
@@ -301,7 +296,7 @@ std::string BuildFitReport(const CalculationResult& r, const CalculationInput& i
                                     {"revenue_upper_minor", Num(p.revenue_upper)}});
   }
   o["forecast"] = json::object{{"period", "month"},
-                               {"period_days", kDaysPerForecastMonth},
+                               {"period_days", engine::DaysPerPeriod(engine::Period::kMonth)},
                                {"start_day", FormatDate(r.as_of_day * kMicrosPerDay)},
                                {"has_revenue", r.forecast.has_revenue},
                                {"periods", std::move(forecast)}};
@@ -368,7 +363,7 @@ storage::ModelFitRecord FitRecordOf(const CalculationResult& r, const Calculatio
                             r.gamma_gamma->params.gamma};
   }
   f.spend_model = r.spend_model;
-  f.period = std::string(PeriodKey(r.period));
+  f.period = std::string(engine::PeriodName(r.period));
   f.resolution = r.resolution == Resolution::kDay ? "day" : "period";
   f.horizon_periods = request.options.horizon_periods > 0
                           ? request.options.horizon_periods

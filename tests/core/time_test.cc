@@ -70,6 +70,15 @@ TEST(CivilTest, UtcDayRoundsDown) {
   EXPECT_EQ(FloorDiv(7, 2), 3);
 }
 
+TEST(CivilTest, FloorSecondsRoundsDown) {
+  EXPECT_EQ(FloorSeconds(0), 0);
+  EXPECT_EQ(FloorSeconds(kMicrosPerSecond - 1), 0);
+  EXPECT_EQ(FloorSeconds(-1), -1);
+  EXPECT_EQ(FloorSeconds(-kMicrosPerSecond), -1);
+  EXPECT_EQ(FloorSeconds(-kMicrosPerSecond - 1), -2);
+  EXPECT_EQ(FloorSeconds(kMay1 + 1), kMay1 / kMicrosPerSecond);
+}
+
 TEST(TimeParseTest, AcceptsRfc3339AndCommonIso8601Forms) {
   EXPECT_EQ(At("2024-05-01T10:20:30Z"), kMay1);
   EXPECT_EQ(At("2024-05-01t10:20:30z"), kMay1);

@@ -14,7 +14,6 @@
 namespace clv::engine {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 bool Whole(double v) { return std::isfinite(v) && v >= 0 && v == std::floor(v); }
 

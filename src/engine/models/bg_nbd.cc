@@ -21,8 +21,6 @@ using special::Digamma;
 using special::LogBeta;
 using special::LogGamma;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // s: MBG/NBD lets a customer drop out after the first purchase too, which adds one Bernoulli
 // survival to every history: b + x becomes b + x + 1 throughout.
@@ -55,14 +53,14 @@ double LogOddsDead(BetaGeoVariant v, const BetaGeoParams& p, double x, double t_
 //  (3) tanh-sinh quadrature of the defining integral, for what is left (c <= 0, or cancellation).
 // Each series is accepted only if it converged and its largest term is small against the sum
 // (bounding the rounding error of the alternating sums).
-constexpr int kMaxTerms = 200000;
+constexpr int kMaxSeriesTerms = 200000;
 // Relative size of the last term kept; the series' tails shrink geometrically, so the
 // truncation error is of this order (times 1/(1 − ratio)), far below the 1e-6 we promise.
 constexpr double kSeriesTol = 1e-15;
 
 bool MomentSeries(double n, double a, double bp, double u, double& out) {
   double term = n * u, sum = term, max_term = std::fabs(term);
-  for (int k = 1; k < kMaxTerms; ++k) {
+  for (int k = 1; k < kMaxSeriesTerms; ++k) {
     const double kd = k;
     term *= -(n + kd) * (a + kd - 1) / ((kd + 1) * (a + bp + kd - 1)) * u;
     sum += term;
@@ -82,13 +80,13 @@ bool EulerSeries(double n, double a, double bp, double u, double& out) {
   const double log1mz = -std::log1p(u);
   const double ca = c - n;
   double term = ca / c * z, s = term, max_term = std::fabs(term);
-  for (int k = 1; k < kMaxTerms && term != 0; ++k) {
+  for (int k = 1; k < kMaxSeriesTerms && term != 0; ++k) {
     const double kd = k;
     term *= (ca + kd) * (a + kd - 1) / ((c + kd) * (kd + 1)) * z;
     s += term;
     max_term = std::max(max_term, std::fabs(term));
     if (std::fabs(term) <= kSeriesTol * std::fabs(s)) break;
-    if (k == kMaxTerms - 1) return false;
+    if (k == kMaxSeriesTerms - 1) return false;
   }
   const double first = -log1mz * special::Expm1OverX((a - 1) * log1mz);
   const double second = std::exp((a - 1) * log1mz) * s;

@@ -17,8 +17,6 @@
 namespace clv::engine {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 bool ValidParams(const ParetoNbdParams& p) {
   for (double v : {p.r, p.alpha, p.s, p.beta})
@@ -61,13 +59,13 @@ struct SeriesResult {
   double log_sum, dlog_db, dlog_dA, dlog_dz;
 };
 
-constexpr int kMaxTerms = 100000;  // never reached for z <= kSeriesMaxZ
+constexpr int kMaxLogSeriesTerms = 100000;  // never reached for z <= kSeriesMaxZ
 
 SeriesResult LogSeries(double b, double A, double z) {
   if (z <= 0) return {0.0, 0.0, 0.0, b / (A + 1)};
   double term = 1, sum = 1, sb = 0, sA = 0, sz = 0, hb = 0, hA = 0;
   const double one_minus_z = 1 - z;
-  for (int n = 0; n < kMaxTerms; ++n) {
+  for (int n = 0; n < kMaxLogSeriesTerms; ++n) {
     const double bn = b + n, an = A + 1 + n;
     hb += 1 / bn;
     hA -= 1 / an;
@@ -79,7 +77,7 @@ SeriesResult LogSeries(double b, double A, double z) {
     // Tail bounds: Σ_{m>n+1} term_m <= term·z/(1−z); the derivative sums carry weights growing
     // like log m and m, hence the extra factors.
     if (term * (n + 2) < 1e-17 * sum * one_minus_z * one_minus_z) break;
-    if (n + 1 == kMaxTerms) {
+    if (n + 1 == kMaxLogSeriesTerms) {
       const double tail = term * z / one_minus_z;
       sum += tail;
       sb += tail * hb;

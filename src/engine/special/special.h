@@ -8,6 +8,14 @@
 #include <cmath>
 #include <limits>
 
+namespace clv::engine {
+
+// The quiet NaN a failed evaluation returns, and +infinity.
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+
+}  // namespace clv::engine
+
 namespace clv::engine::special {
 
 // log Γ(x) for x > 0 (NaN for x <= 0 is not guaranteed; callers pass positive arguments).
