@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/time.h"
 #include "http/static_files.h"
 
 namespace clv::http {
@@ -105,12 +106,6 @@ std::optional<DateFormat> DateFormatNamed(std::string_view name) {
   return std::nullopt;
 }
 
-bool IsRealDay(int year, int month, int day) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
-}
-
 bool MatchesFormat(DateFormat format, const std::string& s) {
   static const std::regex date("^([0-9]{4})-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])$");
   static const std::regex time(
@@ -121,7 +116,7 @@ bool MatchesFormat(DateFormat format, const std::string& s) {
   if (format == DateFormat::kTime) return std::regex_match(s, time);
   std::smatch m;
   if (!std::regex_match(s, m, format == DateFormat::kDate ? date : date_time)) return false;
-  return IsRealDay(std::stoi(m[1].str()), std::stoi(m[2].str()), std::stoi(m[3].str()));
+  return std::stoi(m[3].str()) <= DaysInMonth(std::stoi(m[1].str()), std::stoi(m[2].str()));
 }
 
 class DateFormatConstraint final : public valijson::constraints::PolyConstraint {
