@@ -21,7 +21,6 @@ constexpr std::string_view kAccessType = "access";
 // The header is fixed, so its encoding is too.
 constexpr std::string_view kHeaderJson = R"({"alg":"HS256","typ":"JWT"})";
 
-
 Result<json::object> ParseObject(std::string_view text, std::string_view what) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);

@@ -14,7 +14,6 @@
 namespace clv::engine {
 namespace {
 
-
 bool Whole(double v) { return std::isfinite(v) && v >= 0 && v == std::floor(v); }
 
 bool ValidParams(const BgBbParams& p) {

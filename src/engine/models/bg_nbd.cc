@@ -21,7 +21,6 @@ using special::Digamma;
 using special::LogBeta;
 using special::LogGamma;
 
-
 // s: MBG/NBD lets a customer drop out after the first purchase too, which adds one Bernoulli
 // survival to every history: b + x becomes b + x + 1 throughout.
 double Shift(BetaGeoVariant v) { return v == BetaGeoVariant::kMbgNbd ? 1.0 : 0.0; }

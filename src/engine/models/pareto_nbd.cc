@@ -17,7 +17,6 @@
 namespace clv::engine {
 namespace {
 
-
 bool ValidParams(const ParetoNbdParams& p) {
   for (double v : {p.r, p.alpha, p.s, p.beta})
     if (!(v > 0) || !std::isfinite(v)) return false;

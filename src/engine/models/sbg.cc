@@ -10,7 +10,6 @@
 namespace clv::engine {
 namespace {
 
-
 bool ValidParams(const SbgParams& p) {
   return p.alpha > 0 && p.beta > 0 && std::isfinite(p.alpha) && std::isfinite(p.beta);
 }
