@@ -92,7 +92,7 @@ const json::value* Deref(const json::value& doc, const json::value* node) {
 
 // valijson 1.0 checks these formats by compiling a std::regex for every value it checks
 // (validation_visitor.hpp), so checking a page of orders against the document cost more than
-// serving it (59 % of the slowest API test under ASan). Compile() hands the three formats to
+// serving it (59 % of the slowest API test under ASan). TakeOverDateFormats hands the formats to
 // this constraint instead: valijson's RFC 3339 patterns (with a four-digit year), compiled once,
 // and a real calendar (valijson lets 2023-02-29 through).
 constexpr char kFormatKeyword[] = "x-clv-format";
@@ -107,12 +107,14 @@ std::optional<DateFormat> DateFormatNamed(std::string_view name) {
 }
 
 bool MatchesFormat(DateFormat format, const std::string& s) {
-  static const std::regex date("^([0-9]{4})-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])$");
-  static const std::regex time(
-      "^([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$");
-  static const std::regex date_time(
-      "^([0-9]{4})-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:"
-      "([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$");
+  // full-date (year, month, day are groups 1-3) and full-time of RFC 3339.
+  static const std::string kDate = "([0-9]{4})-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])";
+  static const std::string kTime =
+      "([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?"  // hh:mm:ss(.frac)
+      "([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])";                    // Z | ±hh:mm
+  static const std::regex date("^" + kDate + "$");
+  static const std::regex time("^" + kTime + "$");
+  static const std::regex date_time("^" + kDate + "[Tt]" + kTime + "$");
   if (format == DateFormat::kTime) return std::regex_match(s, time);
   std::smatch m;
   if (!std::regex_match(s, m, format == DateFormat::kDate ? date : date_time)) return false;
@@ -128,9 +130,10 @@ class DateFormatConstraint final : public valijson::constraints::PolyConstraint 
     if (!target.isString()) return true;  // a format constrains strings only
     if (MatchesFormat(format_, target.getString())) return true;
     if (results != nullptr) {
-      results->pushError(context, format_ == DateFormat::kDate   ? "String should be a valid date"
-                                  : format_ == DateFormat::kTime ? "String should be a valid time"
-                                                                 : "String should be a valid date-time");
+      results->pushError(context, format_ == DateFormat::kDate ? "String should be a valid date"
+                                  : format_ == DateFormat::kTime
+                                      ? "String should be a valid time"
+                                      : "String should be a valid date-time");
     }
     return false;
   }
@@ -147,11 +150,13 @@ class DateFormatConstraint final : public valijson::constraints::PolyConstraint 
 class DateFormatConstraintBuilder final : public valijson::ConstraintBuilder {
  public:
   valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override {
-    // Compile() writes the keyword only with a known format, but a document may spell it itself.
+    // TakeOverDateFormats writes it only with a known format, but a document may spell it itself.
     std::string name;
     std::optional<DateFormat> format;
     if (value.getString(name)) format = DateFormatNamed(name);
-    if (!format) throw std::runtime_error(std::string(kFormatKeyword) + " must be date, time or date-time");
+    if (!format) {
+      throw std::runtime_error(std::string(kFormatKeyword) + " must be date, time or date-time");
+    }
     return new DateFormatConstraint(*format);
   }
 };
@@ -175,22 +180,23 @@ void TakeOverDateFormats(json::value& v) {
   for (auto& [key, child] : *o) TakeOverDateFormats(child);
 }
 
-Result<std::unique_ptr<OpenApiSpec::Operation::Compiled>> Compile(const json::value& doc,
+// `components`: the document's, with the date formats taken over (null when it has none).
+Result<std::unique_ptr<OpenApiSpec::Operation::Compiled>> Compile(const json::value& components,
                                                                   const json::value& schema,
                                                                   std::string_view where) {
   auto c = std::make_unique<OpenApiSpec::Operation::Compiled>();
   c->source = schema;
+  json::value checked = schema;
+  TakeOverDateFormats(checked);
   json::object root;
-  if (const json::value* components = doc.as_object().if_contains("components")) {
-    root["components"] = *components;
-  }
-  root["allOf"] = json::array{schema};
+  if (!components.is_null()) root["components"] = components;
+  root["allOf"] = json::array{std::move(checked)};
   c->root = std::move(root);
-  TakeOverDateFormats(c->root);
   c->schema = std::make_unique<valijson::Schema>();
   try {
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-    parser.addConstraintBuilder(kFormatKeyword, new DateFormatConstraintBuilder());  // parser owns it
+    // The parser owns (and deletes) its constraint builders.
+    parser.addConstraintBuilder(kFormatKeyword, new DateFormatConstraintBuilder());
     valijson::adapters::BoostJsonAdapter adapter(c->root);
     parser.populateSchema(adapter, *c->schema);
   } catch (const std::exception& e) {
@@ -372,6 +378,12 @@ Result<std::shared_ptr<const OpenApiSpec>> OpenApiSpec::Parse(std::string_view j
   const json::value* paths = spec->doc_.as_object().if_contains("paths");
   if (paths == nullptr || !paths->is_object()) return InvalidArgument("openapi: no paths");
   const json::value& doc = spec->doc_;
+  // Every compiled schema carries the components for its $refs; their formats are taken over once.
+  json::value components;
+  if (const json::value* c = doc.as_object().if_contains("components")) {
+    components = *c;
+    TakeOverDateFormats(components);
+  }
 
   for (const auto& [path, item] : paths->as_object()) {
     spec->templates_.emplace_back(path);
@@ -387,7 +399,7 @@ Result<std::shared_ptr<const OpenApiSpec>> OpenApiSpec::Parse(std::string_view j
         }
         boost::system::error_code pec;
         if (const json::value* schema = body->find_pointer("/content/application~1json/schema", pec)) {
-          CLV_ASSIGN_OR_RETURN(op->request, Compile(doc, *schema, where + " request"));
+          CLV_ASSIGN_OR_RETURN(op->request, Compile(components, *schema, where + " request"));
         }
       }
       if (const json::value* responses = op_json->as_object().if_contains("responses");
@@ -403,7 +415,7 @@ Result<std::shared_ptr<const OpenApiSpec>> OpenApiSpec::Parse(std::string_view j
               rs.media_types.emplace_back(media);
               if (media == "application/json" && media_obj.is_object()) {
                 if (const json::value* schema = media_obj.as_object().if_contains("schema")) {
-                  CLV_ASSIGN_OR_RETURN(rs.json, Compile(doc, *schema,
+                  CLV_ASSIGN_OR_RETURN(rs.json, Compile(components, *schema,
                                                         where + " response " + std::string(status)));
                 }
               }
@@ -418,8 +430,9 @@ Result<std::shared_ptr<const OpenApiSpec>> OpenApiSpec::Parse(std::string_view j
   spec->error_envelope_ = std::make_unique<Operation>();
   Operation::ResponseSpec error_spec;
   error_spec.media_types.push_back("application/json");
-  CLV_ASSIGN_OR_RETURN(error_spec.json,
-                       Compile(doc, json::object{{"$ref", "#/components/schemas/Error"}}, "Error"));
+  CLV_ASSIGN_OR_RETURN(
+      error_spec.json,
+      Compile(components, json::object{{"$ref", "#/components/schemas/Error"}}, "Error"));
   spec->error_envelope_->responses.emplace("default", std::move(error_spec));
   return std::shared_ptr<const OpenApiSpec>(std::move(spec));
 }

@@ -1,7 +1,6 @@
 #include "engine/models/sbg.h"
 
 #include <cmath>
-#include <limits>
 #include <memory>
 #include <string>
 
