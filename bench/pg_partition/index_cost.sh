@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # What the shared `orders` table's third index costs a tenant's first import: the orders COPY of
 # the exported tenant (run.sh export), relabelled as a new tenant each time, into today's table
-# (pgp_index, built by schema.sql -v part=0) with `orders_customer` as migration 1 defines it,
-# without it, as a hash index on customer_id, and with the rows sorted by customer first.
-# One line per COPY: variant, psql wall, server CPU (pg_cpu.sh). ROUNDS (default 3) alternations.
+# (pgp_index, built by schema.sql -v part=0) with `orders_customer` in several forms.
+# One line per COPY: variant, psql wall, server CPU (pg_cpu.sh). ROUNDS (default 3) alternations
+# of the VARIANTS (default "dedup nodedup by-customer hash none"):
+#   dedup          the btree as migration 1 creates it (B-tree deduplication on, the default)
+#   nodedup        the btree as migration 5 leaves it (deduplicate_items = off)
+#   by-customer    nodedup, the rows sorted by customer first
+#   chunks-N       nodedup, each N-row chunk of the rows sorted by customer (e.g. chunks-65536)
+#   narrow         a btree on (tenant_id, customer_id) only
+#   hash           a hash index on customer_id
+#   none           no third index
 #
 #   eval "$(scripts/services.sh start)"
 #   WORK=/tmp/pgp bench/pg_partition/run.sh export SOURCE_DB_URL
@@ -14,8 +21,16 @@ work=${WORK:-/tmp/pg_partition}
 base=${CLV_TEST_POSTGRES_URL%/*}
 db=$base/pgp_index
 [[ -s $work/orders.tsv ]] || { echo "index_cost: $work/orders.tsv missing (run.sh export)" >&2; exit 1; }
-[[ -s $work/orders_by_customer.tsv ]] ||
-  sort -t$'\t' -k3,3n -k4,4n "$work/orders.tsv" >"$work/orders_by_customer.tsv"
+variants=${VARIANTS:-dedup nodedup by-customer hash none}
+by_customer() { sort -t$'\t' -k3,3n -k4,4n "$@"; }
+[[ -s $work/orders_by_customer.tsv ]] || by_customer "$work/orders.tsv" >"$work/orders_by_customer.tsv"
+for v in $variants; do
+  [[ $v == chunks-* && ! -s $work/orders_$v.tsv ]] || continue
+  rm -rf "$work/chunks" && mkdir "$work/chunks"
+  split -l "${v#chunks-}" -d -a 5 "$work/orders.tsv" "$work/chunks/x"
+  for f in "$work"/chunks/x*; do by_customer "$f"; done >"$work/orders_$v.tsv"
+  rm -rf "$work/chunks"
+done
 
 psql -q -X "$base/postgres" -c "DROP DATABASE IF EXISTS pgp_index" 2>/dev/null -c "CREATE DATABASE pgp_index"
 psql -q -X -v ON_ERROR_STOP=1 -v part=0 -f "$here/schema.sql" "$db" >/dev/null
@@ -43,11 +58,22 @@ SQL
 }
 
 btree="CREATE INDEX orders_customer ON orders (tenant_id, customer_id, placed_at, id)"
-copy "warm-up (btree)" "$btree" "$work/orders.tsv"
+nodedup="$btree WITH (deduplicate_items = off)"
+copy "warm-up (nodedup)" "$nodedup" "$work/orders.tsv"
 for _ in $(seq "${ROUNDS:-3}"); do
-  copy "btree (migration 1)" "$btree" "$work/orders.tsv"
-  copy "btree, rows by customer" "$btree" "$work/orders_by_customer.tsv"
-  copy "hash (customer_id)" "CREATE INDEX orders_customer ON orders USING hash (customer_id)" "$work/orders.tsv"
-  copy "none" "" "$work/orders.tsv"
+  for v in $variants; do
+    case $v in
+      dedup) copy "btree, dedup (migration 1)" "$btree" "$work/orders.tsv" ;;
+      nodedup) copy "btree, no dedup (migr. 5)" "$nodedup" "$work/orders.tsv" ;;
+      by-customer) copy "no dedup, rows by customer" "$nodedup" "$work/orders_by_customer.tsv" ;;
+      chunks-*) copy "no dedup, $v" "$nodedup" "$work/orders_$v.tsv" ;;
+      narrow) copy "btree (tenant, customer)" \
+        "CREATE INDEX orders_customer ON orders (tenant_id, customer_id)" "$work/orders.tsv" ;;
+      hash) copy "hash (customer_id)" \
+        "CREATE INDEX orders_customer ON orders USING hash (customer_id)" "$work/orders.tsv" ;;
+      none) copy "none" "" "$work/orders.tsv" ;;
+      *) echo "index_cost: unknown variant $v" >&2; exit 1 ;;
+    esac
+  done
 done
 psql -q -X "$base/postgres" -c "DROP DATABASE pgp_index"

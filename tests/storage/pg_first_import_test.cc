@@ -260,5 +260,15 @@ TEST_F(PgFirstImportTest, ASecondImportOfAFreshTenantMergesIntoTheFirst) {
   EXPECT_EQ(*count, 300);
 }
 
+// Migration 5: orders_customer's keys are unique, so its deduplication pass is pure cost on the
+// random inserts a first import makes (docs/benchmarks.md "Session 10").
+TEST_F(PgFirstImportTest, OrdersCustomerIndexDoesNotDeduplicate) {
+  auto off = db_->QueryInt(
+      "SELECT count(*) FROM pg_class WHERE oid = 'orders_customer'::regclass "
+      "AND 'deduplicate_items=off' = ANY (reloptions)");
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_EQ(*off, 1);
+}
+
 }  // namespace
 }  // namespace clv::storage

@@ -211,11 +211,22 @@ constexpr char kMigration4[] = R"sql(
 SELECT 1;
 )sql";
 
+// Every orders_customer key is unique (it ends with the order id), so B-tree deduplication can
+// never merge two entries. PostgreSQL still runs a deduplication pass over each full leaf page
+// before splitting it, and a first import's inserts land at random places in the index, filling
+// pages all the time: on the benchmark's 1M orders the pass cost 0.5–1.1 s of a 5.8–6.3 s COPY
+// (bench/pg_partition/index_cost.sh, docs/benchmarks.md "Session 10"). Affects later inserts
+// only; nothing is rebuilt.
+constexpr char kMigration5[] = R"sql(
+ALTER INDEX orders_customer SET (deduplicate_items = off);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tenants, users, refresh tokens, customers, orders, audit log", kMigration1},
     {2, "jobs, model fits, customer scores", kMigration2.data()},
     {3, "customer_scores partitioned by tenant", kMigration3.data()},
     {4, "orders' status and kind checks as comparisons (SQLite only)", kMigration4},
+    {5, "orders_customer without B-tree deduplication (PostgreSQL only)", kMigration5},
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");

@@ -230,11 +230,18 @@ DROP TABLE orders_v3;
 CREATE INDEX orders_customer ON orders (tenant_id, customer_id, placed_at, id);
 )sql";
 
+// PostgreSQL's migration 5 turns off B-tree deduplication on orders_customer; SQLite's B-trees
+// have no such pass, so its schema is unchanged.
+constexpr char kMigration5[] = R"sql(
+SELECT 1;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tenants, users, refresh tokens, customers, orders, audit log", kMigration1},
     {2, "jobs, model fits, customer scores", kMigration2.data()},
     {3, "customer_scores partitioned by tenant (PostgreSQL only)", kMigration3},
     {4, "orders' status and kind checks as comparisons (SQLite only)", kMigration4},
+    {5, "orders_customer without B-tree deduplication (PostgreSQL only)", kMigration5},
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
