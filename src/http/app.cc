@@ -262,6 +262,7 @@ Status Application::Run(const std::function<void(std::uint16_t port)>& on_listen
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  state_->hasher->PrepareDummy();  // before the first login can arrive
   CLV_RETURN_IF_ERROR(state_->server->Start());
   state_->jobs->Start();
   if (on_listening) on_listening(state_->server->port());

@@ -49,13 +49,18 @@ PasswordHasher::PasswordHasher(Argon2Params params) : params_(params) {
   CLV_CHECK(params_.memlimit_bytes >= crypto_pwhash_argon2id_MEMLIMIT_MIN);
   CLV_CHECK(params_.opslimit <= crypto_pwhash_argon2id_OPSLIMIT_MAX);
   EnsureSodiumInitialized();
-  // The dummy hash is of a random password nobody knows, with our own parameters, so that
-  // DummyVerify does the same work as a real verification.
-  char out[crypto_pwhash_STRBYTES];
-  std::string secret = RandomToken(24);
-  CLV_CHECK(crypto_pwhash_str_alg(out, secret.data(), secret.size(), params_.opslimit,
-                                  params_.memlimit_bytes, crypto_pwhash_ALG_ARGON2ID13) == 0);
-  dummy_hash_ = out;
+}
+
+void PasswordHasher::PrepareDummy() const {
+  std::call_once(dummy_once_, [this] {
+    // The dummy hash is of a random password nobody knows, with our own parameters, so that
+    // DummyVerify does the same work as a real verification.
+    char out[crypto_pwhash_STRBYTES];
+    std::string secret = RandomToken(24);
+    CLV_CHECK(crypto_pwhash_str_alg(out, secret.data(), secret.size(), params_.opslimit,
+                                    params_.memlimit_bytes, crypto_pwhash_ALG_ARGON2ID13) == 0);
+    dummy_hash_ = out;
+  });
 }
 
 Result<std::string> PasswordHasher::Hash(std::string_view password) const {
@@ -80,6 +85,7 @@ bool PasswordHasher::Verify(std::string_view password, std::string_view hash) co
 }
 
 bool PasswordHasher::DummyVerify(std::string_view password) const {
+  PrepareDummy();
   std::string_view bounded = password.substr(0, kMaxPasswordBytes);
   // The result is discarded on purpose: this exists only to spend the time of a Verify.
   [[maybe_unused]] int ignored =

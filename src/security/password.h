@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -44,7 +45,9 @@ struct Argon2Params {
 class PasswordHasher {
  public:
   // Aborts (CLV_CHECK) if `params` are below libsodium's MIN: that is a programming error,
-  // never user input. Makes one hash for DummyVerify, so construction costs one hashing.
+  // never user input. Cheap: the hash DummyVerify checks against is made by PrepareDummy or
+  // the first DummyVerify (one hashing, ~80 ms with Interactive), so commands that never log
+  // anyone in (`clv import`, `clv user list`) do not pay for it.
   explicit PasswordHasher(Argon2Params params = Argon2Params::Interactive());
 
   // The argon2id string for `password` after CheckPasswordPolicy; InvalidArgument when the
@@ -57,6 +60,9 @@ class PasswordHasher {
 
   // Burns the time of one Verify and returns false; for logins with an unknown e-mail.
   bool DummyVerify(std::string_view password) const;
+  // Makes DummyVerify's hash now. A server calls it before it accepts logins, so that its first
+  // login with an unknown e-mail takes as long as every later one. Thread-safe, idempotent.
+  void PrepareDummy() const;
 
   // True if `hash` was made with parameters other than this hasher's (or is not a valid
   // argon2id string): after a successful Verify the caller should store Hash(password).
@@ -66,7 +72,8 @@ class PasswordHasher {
 
  private:
   Argon2Params params_;
-  std::string dummy_hash_;
+  mutable std::once_flag dummy_once_;
+  mutable std::string dummy_hash_;  // set once, under dummy_once_
 };
 
 }  // namespace clv::security
