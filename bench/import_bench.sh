@@ -7,6 +7,8 @@
 #
 #   bench/import_bench.sh [BUILD_DIR] [ROWS]   (default build/release, 1000000; needs src/clv)
 #
+# BACKENDS (default "sqlite postgresql") picks the backends to run, e.g. BACKENDS=postgresql for
+# interleaved A/B runs of two builds.
 # PostgreSQL runs when CLV_TEST_POSTGRES_URL is set (eval "$(scripts/services.sh start)"); a
 # database clv_import_bench_<pid> is created on that server and dropped afterwards; the
 # server's CPU time is read from /proc when CLV_TEST_SERVICES_DIR names its directory.
@@ -66,13 +68,18 @@ echo "| backend | run | wall | orders/s | CPU user+sys (clv + PostgreSQL server)
 echo "|---|---|---|---|---|---|---|---|"
 
 export CLV_DATA_DIR=$work/data
-export DATABASE_URL=sqlite:$work/data/clv.db
-"$clv" user create --email owner@example.com --organization Bench --password-stdin \
-  <<<'bench-password-1' >/dev/null
-run sqlite fresh
-run sqlite "re-import"
+backends=" ${BACKENDS:-sqlite postgresql} "
+if [[ $backends == *" sqlite "* ]]; then
+  export DATABASE_URL=sqlite:$work/data/clv.db
+  "$clv" user create --email owner@example.com --organization Bench --password-stdin \
+    <<<'bench-password-1' >/dev/null
+  run sqlite fresh
+  run sqlite "re-import"
+fi
 
-if [[ -n ${CLV_TEST_POSTGRES_URL:-} ]]; then
+if [[ $backends == *" postgresql "* && -z ${CLV_TEST_POSTGRES_URL:-} ]]; then
+  echo "(postgresql skipped: CLV_TEST_POSTGRES_URL is not set)"
+elif [[ $backends == *" postgresql "* ]]; then
   pg_db=clv_import_bench_$$
   # PG_LOCALE=C.UTF-8 (say) creates the database with that collation, as a cluster made by
   # Debian's pg_createcluster on a machine with that locale would; the test server's default is C.
@@ -83,6 +90,4 @@ if [[ -n ${CLV_TEST_POSTGRES_URL:-} ]]; then
     <<<'bench-password-1' >/dev/null
   run postgresql fresh
   run postgresql "re-import"
-else
-  echo "(postgresql skipped: CLV_TEST_POSTGRES_URL is not set)"
 fi
