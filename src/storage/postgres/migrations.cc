@@ -212,11 +212,11 @@ SELECT 1;
 )sql";
 
 // Every orders_customer key is unique (it ends with the order id), so B-tree deduplication can
-// never merge two entries. PostgreSQL still runs a deduplication pass over each full leaf page
-// before splitting it, and a first import's inserts land at random places in the index, filling
-// pages all the time: on the benchmark's 1M orders the pass cost 0.5–1.1 s of a 5.8–6.3 s COPY
-// (bench/pg_partition/index_cost.sh, docs/benchmarks.md "Session 10"). Affects later inserts
-// only; nothing is rebuilt.
+// never merge two entries. PostgreSQL still runs a deduplication pass over a full leaf page
+// before it splits it, and a first import's inserts land at random places in the index, so
+// pages fill and split all the time. A small saving: about 0.08 s of a 5 s COPY of 1M orders
+// (median of 8 alternated pairs, bench/pg_partition/index_cost.sh, docs/benchmarks.md
+// "Session 10"). Affects later inserts only; nothing is rebuilt.
 constexpr char kMigration5[] = R"sql(
 ALTER INDEX orders_customer SET (deduplicate_items = off);
 )sql";
