@@ -26,24 +26,11 @@ clv=$build/src/clv
 
 work=$(mktemp -d)
 clv_pid="" services_dir=""
-cleanup() {
-  [[ -n $clv_pid ]] && kill "$clv_pid" 2>/dev/null && wait "$clv_pid" 2>/dev/null
-  [[ -n $services_dir ]] && "$root/scripts/services.sh" stop "$services_dir"
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$root/bench/lib.sh"
+trap bench_cleanup EXIT
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
-# CPU seconds (user+sys) of a process and its reaped children.
-proc_cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15 + $16 + $17) / t}' "/proc/$1/stat"; }
-pg_cpu() {  # the postmaster's and its live children's
-  local pm
-  pm=$(head -1 "$services_dir/pg/data/postmaster.pid")
-  { awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat"
-    for c in $(pgrep -P "$pm"); do awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || true; done
-  } | awk -v t="$(getconf CLK_TCK)" '{s += $1} END {printf "%.2f", s / t}'
-}
 
 echo "$(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$root" rev-parse --short HEAD), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -81,8 +68,8 @@ token=$(curl -sf -H 'Content-Type: application/json' \
   -d '{"email": "owner@example.com", "password": "bench-password-1"}' "$url/auth/login" | jq -r .access_token)
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-clv_cpu0=$(proc_cpu "$clv_pid")
-pg_cpu0=$(pg_cpu)
+clv_cpu0=$(tree_cpu "$clv_pid")
+pg_cpu0=$(pg_server_cpu "$services_dir")
 t=$(now)
 job=$(curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   -d '{"as_of": "2023-12-31"}' "$url/clv/calculate" | jq -r .job_id)
@@ -101,8 +88,8 @@ while :; do
   sleep 0.2
 done
 wall=$(since "$t")
-clv_cpu=$(awk -v a="$(proc_cpu "$clv_pid")" -v b="$clv_cpu0" 'BEGIN {printf "%.1f", a - b}')
-srv_cpu=$(awk -v a="$(pg_cpu)" -v b="$pg_cpu0" 'BEGIN {printf "%.1f", a - b}')
+clv_cpu=$(awk -v a="$(tree_cpu "$clv_pid")" -v b="$clv_cpu0" 'BEGIN {printf "%.1f", a - b}')
+srv_cpu=$(awk -v a="$(pg_server_cpu "$services_dir")" -v b="$pg_cpu0" 'BEGIN {printf "%.1f", a - b}')
 [[ $status == succeeded ]] || { echo "$body" >&2; exit 1; }
 echo
 echo "job: $(jq -c '{created_at, started_at, finished_at, attempts}' <<<"$body")"

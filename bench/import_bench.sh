@@ -30,25 +30,15 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+. "$root/bench/lib.sh"
 g++ -O2 -std=c++20 -o "$work/gen" "$root/bench/gen_orders_csv.cc"
 "$work/gen" --rows "$rows" --customers 200000 --seed 42 >"$work/orders.csv"
-
-# CPU seconds used so far by the PostgreSQL server of $CLV_TEST_SERVICES_DIR: the postmaster's
-# own and reaped children's time plus its live children's (backends exit when clv disconnects).
-pg_cpu() {
-  local pm ticks
-  pm=$(head -1 "$CLV_TEST_SERVICES_DIR/pg/data/postmaster.pid" 2>/dev/null) || { echo 0; return; }
-  ticks=$(getconf CLK_TCK)
-  { awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat"
-    for c in $(pgrep -P "$pm"); do awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || true; done
-  } | awk -v t="$ticks" '{s += $1} END {printf "%.2f", s / t}'
-}
 
 # run BACKEND PHASE: one `clv import` under /usr/bin/time -v, one table row.
 run() {
   local backend=$1 phase=$2 load server_before=0 server=""
   load=$(cut -d' ' -f1-3 /proc/loadavg)
-  [[ $backend == postgresql && -n ${CLV_TEST_SERVICES_DIR:-} ]] && server_before=$(pg_cpu)
+  [[ $backend == postgresql && -n ${CLV_TEST_SERVICES_DIR:-} ]] && server_before=$(pg_server_cpu)
   /usr/bin/time -v "$clv" import "$work/orders.csv" --email owner@example.com \
     >"$work/out.txt" 2>"$work/time.txt" || { cat "$work/out.txt" "$work/time.txt" >&2; exit 1; }
   local wall cpu rss counts
@@ -56,7 +46,7 @@ run() {
   cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u + s}' "$work/time.txt")
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%d", $2 / 1024}' "$work/time.txt")
   [[ $backend == postgresql && -n ${CLV_TEST_SERVICES_DIR:-} ]] &&
-    server=" + server $(awk -v a="$(pg_cpu)" -v b="$server_before" 'BEGIN {printf "%.2f", a - b}') s"
+    server=" + server $(awk -v a="$(pg_server_cpu)" -v b="$server_before" 'BEGIN {printf "%.2f", a - b}') s"
   counts=$(sed -n 's/.*: \([0-9]* created, [0-9]* updated, [0-9]* unchanged\)/\1/p' "$work/out.txt")
   echo "| $backend | $phase | ${wall} s | $(awk -v r="$rows" -v w="$wall" 'BEGIN {printf "%d", r / w}') | ${cpu} s${server} | ${rss} MB | $load | $counts |"
 }

@@ -16,12 +16,8 @@ rounds=${ROUNDS:-3}
 bins=("$@")
 work=$(mktemp -d)
 clv_pid="" services_dir=""
-cleanup() {
-  [[ -n $clv_pid ]] && kill "$clv_pid" 2>/dev/null && wait "$clv_pid" 2>/dev/null
-  [[ -n $services_dir ]] && "$root/scripts/services.sh" stop "$services_dir"
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$root/bench/lib.sh"
+trap bench_cleanup EXIT
 . "$root/scripts/lib/ports.sh"
 eval "$("$root/scripts/services.sh" start)"
 services_dir=$CLV_TEST_SERVICES_DIR
@@ -48,11 +44,6 @@ read -r min_id max_id < <(psql -qAt -F' ' "$DATABASE_URL" -c "SELECT min(custome
 stop
 export TOKEN=$token MIN_ID=$min_id MAX_ID=$max_id
 postmaster=$(head -1 "$services_dir/pg/data/postmaster.pid")
-tree_cpu() {
-  { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat"
-    for c in $(pgrep -P "$1"); do awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || true; done
-  } | awk -v t="$(getconf CLK_TCK)" '{s += $1} END {printf "%.3f", s / t}'
-}
 # same bytes from every binary for a few ids
 for i in "${!bins[@]}"; do
   start "${bins[$i]}"

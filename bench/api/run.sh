@@ -144,13 +144,9 @@ echo
 echo "| round | connections | server | requests/s | p50 | p99 | server CPU/req | PostgreSQL CPU/req | non-2xx | errors | load avg at start |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 
-# CPU seconds (user+sys, live and reaped children) of a process and its direct children: the
-# node cluster's workers, PostgreSQL's backends. clv serve is one process (threads included).
-tree_cpu() {
-  { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat"
-    for c in $(pgrep -P "$1"); do awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || true; done
-  } | awk -v t="$(getconf CLK_TCK)" '{s += $1} END {printf "%.3f", s / t}'
-}
+# CPU seconds of the servers (bench/lib.sh tree_cpu): the node cluster's workers and
+# PostgreSQL's backends are children; clv serve is one process (threads included).
+. "$root/bench/lib.sh"
 postmaster=$(head -1 "$services_dir/pg/data/postmaster.pid")
 
 # wrk's latency values in ms ("1.23ms", "456.00us", "1.20s", "2.00m").
