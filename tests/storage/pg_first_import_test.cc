@@ -260,8 +260,8 @@ TEST_F(PgFirstImportTest, ASecondImportOfAFreshTenantMergesIntoTheFirst) {
   EXPECT_EQ(*count, 300);
 }
 
-// Migration 5: orders_customer's keys are unique, so its deduplication pass is pure cost on the
-// random inserts a first import makes (docs/benchmarks.md "Session 10").
+// Migration 5: orders_customer's keys are unique, so B-tree deduplication can never merge
+// anything and its pass before each leaf split is wasted (docs/benchmarks.md "Session 10").
 TEST_F(PgFirstImportTest, OrdersCustomerIndexDoesNotDeduplicate) {
   auto off = db_->QueryInt(
       "SELECT count(*) FROM pg_class WHERE oid = 'orders_customer'::regclass "

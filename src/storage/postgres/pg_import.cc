@@ -252,8 +252,9 @@ void DirectImport::NoteBadRefund(std::int64_t seq) {
 }
 
 Result<UpsertResult> DirectImport::Finish(PgConn& conn) {
-  // The last orders go out first: the server works through the COPY's backlog (up to a
-  // second on the benchmark) while the customers are sorted here, instead of after.
+  // The last orders go out first and the COPY ends after the sort: the server works through
+  // the rows still in flight while the customers are sorted here, instead of waiting idle for
+  // the sort (94 ms for the benchmark's 193,079 customers).
   CLV_RETURN_IF_ERROR(Flush(conn));
 
   // In key order, so the two indexes on external_id take appends instead of 200,000 inserts
