@@ -22,10 +22,14 @@ base=${CLV_TEST_POSTGRES_URL%/*}
 db=$base/pgp_index
 [[ -s $work/orders.tsv ]] || { echo "index_cost: $work/orders.tsv missing (run.sh export)" >&2; exit 1; }
 variants=${VARIANTS:-dedup nodedup by-customer hash none}
+# The sorted inputs, made once in $work for the variants that use them.
 by_customer() { sort -t$'\t' -k3,3n -k4,4n "$@"; }
-[[ -s $work/orders_by_customer.tsv ]] || by_customer "$work/orders.tsv" >"$work/orders_by_customer.tsv"
 for v in $variants; do
-  [[ $v == chunks-* && ! -s $work/orders_$v.tsv ]] || continue
+  [[ ($v == by-customer || $v == chunks-*) && ! -s $work/orders_$v.tsv ]] || continue
+  if [[ $v == by-customer ]]; then
+    by_customer "$work/orders.tsv" >"$work/orders_$v.tsv"
+    continue
+  fi
   rm -rf "$work/chunks" && mkdir "$work/chunks"
   split -l "${v#chunks-}" -d -a 5 "$work/orders.tsv" "$work/chunks/x"
   for f in "$work"/chunks/x*; do by_customer "$f"; done >"$work/orders_$v.tsv"
@@ -65,7 +69,7 @@ for _ in $(seq "${ROUNDS:-3}"); do
     case $v in
       dedup) copy "btree, dedup (migration 1)" "$btree" "$work/orders.tsv" ;;
       nodedup) copy "btree, no dedup (migr. 5)" "$nodedup" "$work/orders.tsv" ;;
-      by-customer) copy "no dedup, rows by customer" "$nodedup" "$work/orders_by_customer.tsv" ;;
+      by-customer) copy "no dedup, rows by customer" "$nodedup" "$work/orders_$v.tsv" ;;
       chunks-*) copy "no dedup, $v" "$nodedup" "$work/orders_$v.tsv" ;;
       narrow) copy "btree (tenant, customer)" \
         "CREATE INDEX orders_customer ON orders (tenant_id, customer_id)" "$work/orders.tsv" ;;

@@ -9,7 +9,8 @@
 #
 #   bench/pg_partition/reads.sh DB TENANT [SECONDS]     (DB: pgp_shared or pgp_part)
 #   env PLAN=auto|force_custom_plan instead of force_generic_plan; JIT=off; SCRIPTS="detail_t1"
-#   (the pgbench files to run, default "detail list_orders"); ANALYSIS=0 skips the COPY read
+#   (the pgbench files to run, default "detail list_orders": names in this directory, or paths
+#   ending in .pgbench); ANALYSIS=0 skips the COPY read
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 db=$1 tenant=$2 secs=${3:-8}
@@ -18,9 +19,11 @@ customers=$(psql -X -At "$url" -c "SELECT max(id) FROM customers WHERE tenant_id
 orders=$(psql -X -At "$url" -c "SELECT max(id) FROM orders WHERE tenant_id = $tenant")
 echo "$db tenant $tenant plan ${PLAN:-force_generic_plan} jit ${JIT:-on} $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)"
 for script in ${SCRIPTS:-detail list_orders}; do
+  file=$here/$script.pgbench
+  [[ $script == *.pgbench ]] && file=$script
   before=$("$here/pg_cpu.sh")
   out=$(PGOPTIONS="-c plan_cache_mode=${PLAN:-force_generic_plan} -c jit=${JIT:-on}" pgbench -n -M prepared -c 2 -j 1 -T "$secs" \
-    -D tenant="$tenant" -D customers="$customers" -D orders="$orders" -f "$here/$script.pgbench" "$url" 2>&1)
+    -D tenant="$tenant" -D customers="$customers" -D orders="$orders" -f "$file" "$url" 2>&1)
   sleep 0.5  # the backends' CPU counts once the postmaster has reaped them
   after=$("$here/pg_cpu.sh")
   n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
