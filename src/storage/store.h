@@ -46,7 +46,7 @@ namespace clv::storage {
 // The schema version this binary knows (the highest migration number of both backends; the
 // backends share numbering). Migrate() brings a database up to it; a database whose version is
 // higher is refused with FailedPrecondition.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 struct StoreOptions {
   // PostgreSQL: maximum number of connections (opened lazily). SQLite: maximum number of read

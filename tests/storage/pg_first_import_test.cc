@@ -270,5 +270,19 @@ TEST_F(PgFirstImportTest, OrdersCustomerIndexDoesNotDeduplicate) {
   EXPECT_EQ(*off, 1);
 }
 
+TEST_F(PgFirstImportTest, UniqueKeysLeadWithExternalIdAndServeLookupsByIt) {
+  for (const std::string table : {"orders", "customers"}) {
+    auto keys = db_->QueryInt(
+        "SELECT count(*) FROM pg_constraint WHERE contype = 'u' AND conrelid = '" + table +
+        "'::regclass AND pg_get_indexdef(conindid) LIKE '%(tenant_id, external_id, source)'");
+    ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+    EXPECT_EQ(*keys, 1) << table;
+  }
+  // The customers' key serves lookups by external_id, so the index that did is gone.
+  auto gone = db_->QueryInt("SELECT count(*) FROM pg_class WHERE relname = 'customers_external_id'");
+  ASSERT_TRUE(gone.ok()) << gone.status().ToString();
+  EXPECT_EQ(*gone, 0);
+}
+
 }  // namespace
 }  // namespace clv::storage

@@ -236,12 +236,20 @@ constexpr char kMigration5[] = R"sql(
 SELECT 1;
 )sql";
 
+// PostgreSQL's migration 6 reorders the unique keys of orders and customers and drops
+// customers_external_id. SQLite keeps them: its keys are table constraints, which only a
+// rebuild of each table could change, and its imports already meet their target.
+constexpr char kMigration6[] = R"sql(
+SELECT 1;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tenants, users, refresh tokens, customers, orders, audit log", kMigration1},
     {2, "jobs, model fits, customer scores", kMigration2.data()},
     {3, "customer_scores partitioned by tenant (PostgreSQL only)", kMigration3},
     {4, "orders' status and kind checks as comparisons (SQLite only)", kMigration4},
     {5, "orders_customer without B-tree deduplication (PostgreSQL only)", kMigration5},
+    {6, "unique keys of orders and customers led by external_id (PostgreSQL only)", kMigration6},
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
