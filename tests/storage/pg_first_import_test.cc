@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <span>
@@ -260,6 +261,42 @@ TEST_F(PgFirstImportTest, ASecondImportOfAFreshTenantMergesIntoTheFirst) {
   EXPECT_EQ(*count, 300);
 }
 
+// Customer ids come in blocks reserved between two COPY commands, the blocks doubling: 30,000
+// new customers take three (8,192 + 16,384 + 32,768 ids). Every order names a written
+// customer, and ids rise in order of first appearance across the blocks.
+TEST_F(PgFirstImportTest, CustomersSpanningSeveralIdBlocksKeepTheirOrder) {
+  std::vector<OrderInput> rows;
+  char name[16];
+  for (int i = 0; i < 30000; ++i) {
+    std::snprintf(name, sizeof name, "c%05d", i);
+    rows.push_back(MakeOrder("o" + std::to_string(i), name, kT0 + i, 100));
+  }
+  for (int i = 0; i < 100; ++i) {  // repeat customers after the last block was opened
+    std::snprintf(name, sizeof name, "c%05d", i);
+    rows.push_back(MakeOrder("r" + std::to_string(i), name, kT0 + 30000 + i, 100));
+  }
+  auto done = Import(a_, rows, 5000);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->created, 30100);
+  EXPECT_EQ(done->affected_customers.size(), 30000u);
+  EXPECT_EQ(Count("customers", a_), 30000);
+  const std::string t = std::to_string(a_.value);
+  auto joined = db_->QueryInt(
+      "SELECT count(*) FROM orders o JOIN customers c ON c.tenant_id = o.tenant_id "
+      "AND c.id = o.customer_id WHERE o.tenant_id = " + t);
+  ASSERT_TRUE(joined.ok()) << joined.status().ToString();
+  EXPECT_EQ(*joined, 30100);
+  auto out_of_order = db_->QueryInt(
+      "SELECT count(*) FROM (SELECT id, lag(id) OVER (ORDER BY external_id) AS prev "
+      "FROM customers WHERE tenant_id = " + t + ") s WHERE prev >= id");
+  ASSERT_TRUE(out_of_order.ok()) << out_of_order.status().ToString();
+  EXPECT_EQ(*out_of_order, 0);
+  auto repeats = db_->QueryInt("SELECT count(*) FROM customers WHERE tenant_id = " + t +
+                               " AND order_count = 2");
+  ASSERT_TRUE(repeats.ok()) << repeats.status().ToString();
+  EXPECT_EQ(*repeats, 100);
+}
+
 // Migration 5: orders_customer's keys are unique, so B-tree deduplication can never merge
 // anything and its pass before each leaf split is wasted (docs/benchmarks.md "Session 10").
 TEST_F(PgFirstImportTest, OrdersCustomerIndexDoesNotDeduplicate) {
@@ -270,6 +307,8 @@ TEST_F(PgFirstImportTest, OrdersCustomerIndexDoesNotDeduplicate) {
   EXPECT_EQ(*off, 1);
 }
 
+// Migration 6: the unique keys lead with external_id (cheaper comparisons for one tenant's
+// keys, which share a source), and the customers' key replaces customers_external_id.
 TEST_F(PgFirstImportTest, UniqueKeysLeadWithExternalIdAndServeLookupsByIt) {
   for (const std::string table : {"orders", "customers"}) {
     auto keys = db_->QueryInt(

@@ -57,7 +57,13 @@ WHERE NOT EXISTS (SELECT 1 FROM orders r WHERE r.tenant_id = $1 AND r.source = s
                   AND r.external_id = s.refund_of AND r.kind = 'order')
 )sql";
 
-constexpr std::size_t kCopyMessage = 1 << 20;  // bytes per CopyData message, about
+// Bytes per CopyData message, about. Small enough that the server gets work soon after a COPY
+// starts: a first import ends and restarts its COPY two dozen times (customer-id blocks), and
+// after each restart the server waited, idle, while the client parsed its first message. With
+// 1 MiB messages the import's wall exceeded the server's CPU by 0.46-0.57 s, with 128 KiB by
+// 0.17-0.27 s (8 alternated pairs; docs/benchmarks.md "Session 11"). The server reads COPY
+// data through a 64 KiB buffer, so it does not care about the size.
+constexpr std::size_t kCopyMessage = 1 << 17;
 
 void AppendInt(std::string& out, std::int64_t v) {
   char tmp[24];
@@ -133,7 +139,8 @@ Status DirectImport::Resume(PgConn& conn) { return conn.CopyBegin(kCopyOrders); 
 Result<std::int64_t> DirectImport::NewCustomerId(PgConn& conn) {
   if (free_ids_.empty()) {
     CLV_RETURN_IF_ERROR(Pause(conn));
-    CLV_ASSIGN_OR_RETURN(PgResult r, conn.Exec(kReserveCustomerIds, {id_sequence_, P(kIdBlock)}));
+    CLV_ASSIGN_OR_RETURN(PgResult r, conn.Exec(kReserveCustomerIds, {id_sequence_, P(id_block_)}));
+    id_block_ = std::min(2 * id_block_, kMaxIdBlock);
     for (int i = 0; i < r.rows(); ++i) free_ids_.push_back(r.Int(i, 0));
     // Handed out from the back: descending order here gives ascending ids in order of first
     // appearance.

@@ -107,9 +107,11 @@ class ProbeTable {
 // A tenant's FIRST import (it has no customer, hence no order), written straight into `orders`
 // and `customers` by COPY instead of staged and merged: with nothing in the tables every row
 // is new, so the client, which parses every row anyway, decides everything the merge would:
-//  - customers: numbered from the customers identity sequence (blocks of kIdBlock ids reserved
-//    with nextval between two COPY commands) the first time they appear, with aggregates and
-//    last non-empty email kept in memory and written by one COPY at Finish, in key order;
+//  - customers: numbered from the customers identity sequence the first time they appear (in
+//    blocks reserved with nextval between two COPY commands, from kFirstIdBlock ids doubling
+//    to kMaxIdBlock, so that a large import pauses its COPY a few times, not dozens), with
+//    aggregates and last non-empty email kept in memory and written by one COPY at Finish, in
+//    key order;
 //  - duplicates: a fingerprint (64-bit hash) of every (source, external_id) is kept; a
 //    fingerprint seen before is checked exactly (against the refunds in memory, then by one
 //    indexed lookup among the orders written so far, the COPY ended for it), so a hash
@@ -142,7 +144,8 @@ class DirectImport {
   std::int64_t customers() const { return static_cast<std::int64_t>(customers_.size()); }
 
  private:
-  static constexpr std::int64_t kIdBlock = 8192;
+  static constexpr std::int64_t kFirstIdBlock = 8192;
+  static constexpr std::int64_t kMaxIdBlock = 65536;
   struct CustomerRow {
     std::int64_t id = 0;
     std::string source, external_id, email;
@@ -175,6 +178,7 @@ class DirectImport {
   std::unordered_map<std::string, std::uint32_t> customer_index_;  // source\0external_id
   std::vector<CustomerRow> customers_;
   std::vector<std::int64_t> free_ids_;  // reserved customer ids, descending: next at the back
+  std::int64_t id_block_ = kFirstIdBlock;  // size of the next reservation
   std::unordered_set<std::uint64_t> collided_;  // fingerprints shared by two keys
   std::vector<Refund> refunds_;  // in import order
   std::int64_t first_bad_refund_ = -1;  // import index of the first refund without target
