@@ -221,6 +221,7 @@ Status DirectImport::Add(PgConn& conn, std::span<const OrderInput> batch,
       c.source = o.source;
       c.external_id = o.customer_external_id;
       customers_.push_back(std::move(c));
+      ++customer_count_;
     }
     CustomerRow& c = customers_[it->second];
     if (!o.email.empty()) c.email = LowerAscii(o.email);  // the last non-empty email wins
@@ -273,6 +274,13 @@ Result<UpsertResult> DirectImport::Finish(PgConn& conn) {
   std::sort(by_key.begin(), by_key.end(), [](const CustomerRow* a, const CustomerRow* b) {
     return std::tie(a->external_id, a->source) < std::tie(b->external_id, b->source);
   });
+  // What only Add needed goes now, while the server is still busy, and so do the customers
+  // once their rows are out (below): freed at the end instead, in the importer's destructor,
+  // the 193,079 customers' map nodes and strings kept the client busy for ~50 ms after the
+  // server had finished.
+  customer_index_ = {};
+  seen_ = {};
+  collided_ = {};
   CLV_RETURN_IF_ERROR(conn.CopyEnd());
   CLV_RETURN_IF_ERROR(conn.CopyBegin(kCopyCustomers));
   for (const CustomerRow* row : by_key) {
@@ -287,7 +295,15 @@ Result<UpsertResult> DirectImport::Finish(PgConn& conn) {
     row_out.Raw(now_text_).End();
     if (buf_.size() >= kCopyMessage) CLV_RETURN_IF_ERROR(Flush(conn));
   }
-  CLV_RETURN_IF_ERROR(Pause(conn));
+  CLV_RETURN_IF_ERROR(Flush(conn));
+  UpsertResult out;
+  out.affected_customers.reserve(customers_.size());
+  for (const CustomerRow& c : customers_) out.affected_customers.push_back(CustomerId{c.id});
+  std::sort(out.affected_customers.begin(), out.affected_customers.end(),
+            [](CustomerId a, CustomerId b) { return a.value < b.value; });
+  by_key = {};
+  customers_ = {};
+  CLV_RETURN_IF_ERROR(conn.CopyEnd());
 
   if (!refunds_.empty()) {
     CLV_RETURN_IF_ERROR(conn.CopyBegin(kCopyStage));
@@ -316,12 +332,7 @@ Result<UpsertResult> DirectImport::Finish(PgConn& conn) {
     }
   }
 
-  UpsertResult out;
   out.created = orders_ + static_cast<std::int64_t>(refunds_.size());
-  out.affected_customers.reserve(customers_.size());
-  for (const CustomerRow& c : customers_) out.affected_customers.push_back(CustomerId{c.id});
-  std::sort(out.affected_customers.begin(), out.affected_customers.end(),
-            [](CustomerId a, CustomerId b) { return a.value < b.value; });
   return out;
 }
 

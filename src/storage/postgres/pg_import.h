@@ -141,7 +141,8 @@ class DirectImport {
   // row as created and lists every customer as affected (ascending ids).
   Result<UpsertResult> Finish(PgConn& conn);
 
-  std::int64_t customers() const { return static_cast<std::int64_t>(customers_.size()); }
+  // The tenant's customers: those written by Finish, or seen so far before it.
+  std::int64_t customers() const { return customer_count_; }
 
  private:
   static constexpr std::int64_t kFirstIdBlock = 8192;
@@ -183,6 +184,7 @@ class DirectImport {
   std::vector<Refund> refunds_;  // in import order
   std::int64_t first_bad_refund_ = -1;  // import index of the first refund without target
   std::int64_t orders_ = 0;  // non-refund rows written
+  std::int64_t customer_count_ = 0;  // customers_.size() until Finish releases customers_
 };
 
 }  // namespace clv::storage::postgres
