@@ -58,11 +58,11 @@ WHERE NOT EXISTS (SELECT 1 FROM orders r WHERE r.tenant_id = $1 AND r.source = s
 )sql";
 
 // Bytes per CopyData message, about. Small enough that the server gets work soon after a COPY
-// starts: a first import ends and restarts its COPY two dozen times (customer-id blocks), and
-// after each restart the server waited, idle, while the client parsed its first message. With
-// 1 MiB messages the import's wall exceeded the server's CPU by 0.46-0.57 s, with 128 KiB by
-// 0.17-0.27 s (8 alternated pairs; docs/benchmarks.md "Session 11"). The server reads COPY
-// data through a 64 KiB buffer, so it does not care about the size.
+// starts: a first import ends and restarts its COPY for every block of customer ids, and after
+// each restart the server waited, idle, while the client parsed its first message. With 1 MiB
+// messages (and 24 restarts) the import's wall exceeded the server's CPU by 0.46-0.57 s, with
+// 128 KiB by 0.17-0.27 s (8 alternated pairs; docs/benchmarks.md "Session 11"). The server reads
+// COPY data through a 64 KiB buffer, so it does not care about the size.
 constexpr std::size_t kCopyMessage = 1 << 17;
 
 void AppendInt(std::string& out, std::int64_t v) {
