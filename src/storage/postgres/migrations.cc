@@ -223,13 +223,13 @@ ALTER INDEX orders_customer SET (deduplicate_items = off);
 
 // The unique keys of orders and customers lead with external_id instead of source. A lookup by
 // key compares fewer text columns, since one tenant's keys nearly always share their source, so
-// each append to the index is cheaper: a 1M-order first import's COPY spends 0.1-0.15 s less on
+// each append to the index is cheaper: a 1M-order first import's COPY spends 0.05-0.16 s less on
 // the orders key. The customers' key then also serves lookups by external_id alone (the
 // customer list's "find by shop id"), so customers_external_id goes: one index fewer for every
-// customer written, and 0.15-0.19 s less for the 193,079 customers of the benchmark's import
-// (bench/pg_partition/index_cost.sh, docs/benchmarks.md "Session 11"). ON CONFLICT and the
-// store's joins match the key by its columns, not their order. Both indexes are rebuilt, so
-// writes to the two tables wait for the migration.
+// customer written, and 0.08-0.19 s less for the 193,079 customers of the benchmark's import
+// (psql, 4 alternated pairs each; docs/benchmarks.md "Session 11"). ON CONFLICT and the store's
+// joins match the key by its columns, not their order. Both indexes are rebuilt, so writes to
+// the two tables wait for the migration (1.2 s for 1M orders and their customers).
 constexpr char kMigration6[] = R"sql(
 CREATE UNIQUE INDEX orders_external_key ON orders (tenant_id, external_id, source);
 ALTER TABLE orders DROP CONSTRAINT orders_tenant_id_source_external_id_key,

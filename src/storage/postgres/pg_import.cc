@@ -21,7 +21,8 @@ constexpr const char* kCopyCustomers =
     "order_count, created_at) FROM STDIN";
 // Customer ids come from the table's own identity sequence, so ids handed out here never clash
 // with those of concurrent writers of other tenants (nextval is not transactional: a rolled
-// back import leaves a gap, as any rolled back insert does).
+// back import leaves a gap, as any rolled back insert does, and so does the unused rest of the
+// last block an import reserved).
 // The sequence is resolved once per import (kCustomerIdSequence): nextval(text) per row
 // looked the name up again for every id (55 ms per 8,192 ids, against 6 ms now).
 constexpr const char* kCustomerIdSequence =
